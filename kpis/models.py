@@ -1,0 +1,147 @@
+"""Indicators (KPI / 数値目標) and their yearly target and actual values."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from measures.models import Measure
+from plans.marks import Mark
+from plans.models import Category, Plan, PlanRevision, Provenance
+
+NOT_APPLICABLE_TEXTS = frozenset({"－", "-", "ー", "―", "—", "‐", "−"})
+
+
+class Indicator(Provenance):
+    """A KPI of a measure, or a numeric target (数値目標) of a category such as a 施策の柱."""
+
+    class Kind(models.TextChoices):
+        NUMERIC = "numeric", _("数値")
+        QUALITATIVE = "qualitative", _("定性（実施・導入など）")
+        PLACEHOLDER = "placeholder", _("目標未設定")
+
+    class Direction(models.TextChoices):
+        HIGHER = "higher", _("大きいほど良い")
+        LOWER = "lower", _("小さいほど良い")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="indicators")
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, null=True, blank=True, related_name="kpis")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, null=True, blank=True, related_name="indicators")
+    name = models.CharField(_("指標名"), max_length=300)
+    unit = models.CharField(_("単位"), max_length=50, blank=True)
+    kind = models.CharField(_("種類"), max_length=12, choices=Kind.choices, default=Kind.NUMERIC)
+    direction = models.CharField(_("方向"), max_length=6, choices=Direction.choices, default=Direction.HIGHER)
+    cumulative = models.BooleanField(_("累計"), default=False)
+    baseline_text = models.CharField(_("基準値（記載どおり）"), max_length=100, blank=True)
+    baseline_value = models.DecimalField(_("基準値"), max_digits=18, decimal_places=4, null=True, blank=True)
+    baseline_fy = models.PositiveSmallIntegerField(_("基準年度"), null=True, blank=True)
+    definition = models.TextField(_("定義・出典"), blank=True)
+    introduced_in = models.ForeignKey(
+        PlanRevision,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="introduced_indicators",
+        verbose_name=_("導入した改定"),
+    )
+    retired_in = models.ForeignKey(
+        PlanRevision,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="retired_indicators",
+        verbose_name=_("置き換えた改定"),
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan", "position"]
+        verbose_name = _("指標")
+        verbose_name_plural = _("指標")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(measure__isnull=False, category__isnull=True)
+                | Q(measure__isnull=True, category__isnull=False),
+                name="indicator_one_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["measure", "name"], condition=Q(introduced_in__isnull=True), name="indicator_unique_measure"
+            ),
+            models.UniqueConstraint(
+                fields=["measure", "name", "introduced_in"], name="indicator_unique_measure_revision"
+            ),
+            models.UniqueConstraint(
+                fields=["category", "name"], condition=Q(introduced_in__isnull=True), name="indicator_unique_category"
+            ),
+            models.UniqueConstraint(
+                fields=["category", "name", "introduced_in"], name="indicator_unique_category_revision"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_current(self) -> bool:
+        return self.retired_in_id is None
+
+
+class IndicatorValue(models.Model):
+    """Target and actual of an indicator in one fiscal year.
+
+    Each is kept as printed (text) and parsed (value). Empty text = not entered; a dash (－) = not
+    applicable that year; 0 is a real zero.
+    """
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    target_text = models.CharField(_("目標（記載どおり）"), max_length=200, blank=True)
+    target_value = models.DecimalField(_("目標値"), max_digits=18, decimal_places=4, null=True, blank=True)
+    actual_text = models.CharField(_("実績（記載どおり）"), max_length=200, blank=True)
+    actual_value = models.DecimalField(_("実績値"), max_digits=18, decimal_places=4, null=True, blank=True)
+    achievement_text = models.CharField(_("達成度（記載どおり）"), max_length=50, blank=True)
+    note = models.TextField(_("備考"), blank=True)
+    computed = models.CharField(_("算定された評価"), max_length=16, choices=Mark.choices, blank=True)
+    explanation = models.CharField(_("算定の説明"), max_length=500, blank=True)
+    override = models.CharField(_("確定した評価（上書き）"), max_length=16, choices=Mark.choices, blank=True)
+    override_reason = models.TextField(_("上書きの理由"), blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("定性評価の確認者"),
+    )
+    confirmed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["indicator", "fiscal_year"]
+        verbose_name = _("目標・実績")
+        verbose_name_plural = _("目標・実績")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "fiscal_year"], name="value_unique_year"),
+            models.CheckConstraint(
+                condition=Q(target_value__isnull=True) | ~Q(target_text=""), name="value_target_text"
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_value__isnull=True) | ~Q(actual_text=""), name="value_actual_text"
+            ),
+            models.CheckConstraint(condition=Q(override="") | ~Q(override_reason=""), name="value_override_reason"),
+            models.CheckConstraint(condition=Q(fiscal_year__gte=1989, fiscal_year__lte=2100), name="value_fy_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator} {self.fiscal_year}"
+
+    @property
+    def mark(self) -> str:
+        return self.override or self.computed
+
+    @property
+    def target_not_applicable(self) -> bool:
+        return self.target_text.strip() in NOT_APPLICABLE_TEXTS
+
+    @property
+    def actual_not_applicable(self) -> bool:
+        return self.actual_text.strip() in NOT_APPLICABLE_TEXTS

@@ -1,0 +1,152 @@
+"""Validate a whole plan document before anything is written.
+
+Every problem is reported with its JSON path ($.measures[3].kpis[0].values[1].fy) and what is wrong;
+all problems are collected, not just the first.
+"""
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import jsonschema
+
+from measures.models import PriorityArea
+from plans.models import Municipality, Plan
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "plan.schema.json"
+
+
+class PlanDocumentError(Exception):
+    """A plan document that cannot be imported; .errors lists (path, message) pairs."""
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        self.errors = errors
+        super().__init__("\n".join(f"{path}: {message}" for path, message in errors))
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def check_digit_ok(code: str) -> bool:
+    """JIS X 0402: weights 6,5,4,3,2 on the first five digits; digit = (11 - sum mod 11) mod 10."""
+    total = sum(int(d) * w for d, w in zip(code[:5], (6, 5, 4, 3, 2), strict=True))
+    return (11 - total % 11) % 10 == int(code[5])
+
+
+def category_paths(categories: list[dict], prefix: str = "", at: str = "$.categories"):
+    """Yield (path, json_path, category) for the whole tree, depth first in document order."""
+    for i, category in enumerate(categories):
+        path = f"{prefix}/{category['label']}" if prefix else category["label"]
+        yield path, f"{at}[{i}]", category
+        yield from category_paths(category.get("children", []), path, f"{at}[{i}].children")
+
+
+def schema_errors(document) -> list[tuple[str, str]]:
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = []
+    for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
+        errors.append((error.json_path, error.message))
+    return errors
+
+
+def validate_document(document) -> None:
+    """Raise PlanDocumentError listing every problem; return None when the document can be imported."""
+    errors = schema_errors(document)
+    if errors:
+        raise PlanDocumentError(errors)
+    errors = list(semantic_errors(document))
+    if errors:
+        raise PlanDocumentError(errors)
+
+
+def semantic_errors(doc: dict):
+    municipality, plan = doc["municipality"], doc["plan"]
+    if not check_digit_ok(municipality["code"]):
+        yield "$.municipality.code", f"'{municipality['code']}' has a wrong check digit (JIS X 0402)"
+    other = Municipality.objects.filter(slug=municipality["slug"]).exclude(code=municipality["code"]).first()
+    if other:
+        yield "$.municipality.slug", f"'{municipality['slug']}' is already used by municipality {other.code}"
+    start, end = plan["period"]["start_fy"], plan["period"]["end_fy"]
+    if start > end:
+        yield "$.plan.period", f"start_fy {start} is after end_fy {end}"
+    if plan.get("replaces"):
+        exists = Plan.objects.filter(municipality__code=municipality["code"], slug=plan["replaces"]).exists()
+        if not exists:
+            yield "$.plan.replaces", f"no plan '{plan['replaces']}' of municipality {municipality['code']} to replace"
+    related_plans = set(plan.get("related_plans", []))
+
+    department_names = [d["name"] for d in doc.get("departments", [])]
+    yield from duplicates(department_names, "$.departments", "name")
+    for i, department in enumerate(doc.get("departments", [])):
+        if department.get("parent") and department["parent"] not in department_names:
+            yield f"$.departments[{i}].parent", f"'{department['parent']}' is not in $.departments"
+
+    revision_keys = [r["key"] for r in doc.get("revisions", [])]
+    yield from duplicates(revision_keys, "$.revisions", "key")
+
+    paths = {}
+    for path, at, category in category_paths(doc["categories"]):
+        if path in paths:
+            yield f"{at}.label", f"label '{category['label']}' is used twice under the same parent ({path})"
+        paths[path] = category
+        yield from indicator_errors(category.get("indicators", []), f"{at}.indicators", revision_keys, start, end)
+
+    known_tags = set(PriorityArea.objects.values_list("name", flat=True))
+    keys = [m["key"] for m in doc["measures"]]
+    yield from duplicates(keys, "$.measures", "key")
+    for i, measure in enumerate(doc["measures"]):
+        at = f"$.measures[{i}]"
+        for j, label in enumerate(measure["category_labels"]):
+            if label not in paths:
+                yield f"{at}.category_labels[{j}]", f"no category with path '{label}'"
+        yield from duplicates(measure["category_labels"], f"{at}.category_labels", None)
+        for j, name in enumerate(measure.get("related_plans", [])):
+            if name not in related_plans:
+                yield f"{at}.related_plans[{j}]", f"'{name}' is not one of $.plan.related_plans"
+        for j, tag in enumerate(measure.get("tags", [])):
+            if tag not in known_tags:
+                yield f"{at}.tags[{j}]", f"'{tag}' is not a national priority area (see docs/glossary.md)"
+        yield from duplicates(measure.get("departments", []), f"{at}.departments", None)
+        for j, entry in enumerate(measure.get("schedule", [])):
+            if not start - 1 <= entry["fy"] <= end:
+                yield f"{at}.schedule[{j}].fy", f"{entry['fy']} is outside the plan period {start}–{end}"
+        cells = [(e.get("row", 0), e["fy"]) for e in measure.get("schedule", [])]
+        yield from duplicates(cells, f"{at}.schedule", "row/fy")
+        for j, entry in enumerate(measure.get("marks", [])):
+            if not start <= entry["fy"] <= end:
+                yield f"{at}.marks[{j}].fy", f"{entry['fy']} is outside the plan period {start}–{end}"
+        yield from duplicates([e["fy"] for e in measure.get("marks", [])], f"{at}.marks", "fy")
+        yield from indicator_errors(measure.get("kpis", []), f"{at}.kpis", revision_keys, start, end)
+
+
+def indicator_errors(indicators: list[dict], at: str, revision_keys: list[str], start: int, end: int):
+    seen = set()
+    for i, kpi in enumerate(indicators):
+        identity = (kpi["name"], kpi.get("introduced_in"))
+        if identity in seen:
+            yield f"{at}[{i}].name", f"indicator '{kpi['name']}' appears twice"
+        seen.add(identity)
+        for field in ("introduced_in", "retired_in"):
+            if kpi.get(field) and kpi[field] not in revision_keys:
+                yield f"{at}[{i}].{field}", f"no revision with key '{kpi[field]}'"
+        years = [v["fy"] for v in kpi.get("values", [])]
+        yield from duplicates(years, f"{at}[{i}].values", "fy")
+        for j, value in enumerate(kpi.get("values", [])):
+            if not start - 1 <= value["fy"] <= end:
+                yield (
+                    f"{at}[{i}].values[{j}].fy",
+                    f"{value['fy']} is outside the plan period {start}–{end} (or its baseline year {start - 1})",
+                )
+            if value.get("override_reason") and not value.get("mark"):
+                yield f"{at}[{i}].values[{j}].override_reason", "an override reason needs a mark"
+
+
+def duplicates(items: list, at: str, what: str | None):
+    seen = set()
+    for i, item in enumerate(items):
+        if item in seen:
+            where = f"{at}[{i}].{what}" if what and "/" not in what else f"{at}[{i}]"
+            yield where, f"duplicate {what or 'entry'} {item!r}"
+        seen.add(item)

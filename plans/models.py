@@ -1,0 +1,178 @@
+"""Municipalities, their departments, plans, revisions and the category tree of a plan."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from plans.marks import DEFAULT_LEGEND
+
+FY_MIN, FY_MAX = 1989, 2100
+
+
+class Provenance(models.Model):
+    """Where a record came from in a source document, and any doubt about its reading."""
+
+    source_document = models.CharField(_("出典資料"), max_length=200, blank=True)
+    source_lines = models.CharField(_("出典の行"), max_length=40, blank=True, help_text="e.g. 690-745")
+    uncertain = models.TextField(_("読み取りの疑義"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", _("日")
+    MONTH = "month", _("月")
+
+
+class Municipality(models.Model):
+    code = models.CharField(_("全国地方公共団体コード"), max_length=6, unique=True)
+    name = models.CharField(_("団体名"), max_length=100)
+    name_en = models.CharField(_("英語名"), max_length=100, blank=True)
+    prefecture = models.CharField(_("都道府県"), max_length=10)
+    slug = models.SlugField(unique=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("地方公共団体")
+        verbose_name_plural = _("地方公共団体")
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^[0-9]{6}$"), name="municipality_code_six_digits"),
+        ]
+
+    def __str__(self):
+        return f"{self.prefecture}{self.name}"
+
+
+class Department(models.Model):
+    """A 部 or 課 of a municipality; 課 point to their 部 through parent."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="departments")
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    name = models.CharField(_("名称"), max_length=200)
+
+    class Meta:
+        ordering = ["municipality", "name"]
+        verbose_name = _("担当部署")
+        verbose_name_plural = _("担当部署")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "name"], name="department_unique_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PlanQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Plan.Status.PUBLISHED)
+
+
+class Plan(Provenance):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("下書き")
+        PUBLISHED = "published", _("公開")
+
+    class ScoringPolicy(models.TextChoices):
+        NET = "net", _("差引き（↗=+1, →=0, ↘=−1 の合計）")
+        WORST = "worst", _("最も低い指標で判定")
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="plans")
+    slug = models.SlugField()
+    title = models.CharField(_("計画名"), max_length=300)
+    edition = models.CharField(_("版"), max_length=100, blank=True)
+    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_on = models.DateField(_("公表日"), null=True, blank=True)
+    published_on_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    period_start_fy = models.PositiveSmallIntegerField(_("計画期間（開始年度）"))
+    period_end_fy = models.PositiveSmallIntegerField(_("計画期間（終了年度）"))
+    replaces = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by", verbose_name=_("前計画")
+    )
+    scoring_policy = models.CharField(
+        _("評価の方法"), max_length=10, choices=ScoringPolicy.choices, default=ScoringPolicy.NET
+    )
+    mark_legend = models.JSONField(_("評価記号の凡例"), default=list, blank=True)
+    stage_legend = models.JSONField(_("段階の凡例"), default=list, blank=True)
+    related_plans = models.JSONField(_("関連計画"), default=list, blank=True)
+    description = models.TextField(_("説明"), blank=True)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["municipality__code", "-period_start_fy", "slug"]
+        verbose_name = _("計画")
+        verbose_name_plural = _("計画")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "slug"], name="plan_unique_slug"),
+            models.CheckConstraint(
+                condition=Q(period_start_fy__lte=models.F("period_end_fy")), name="plan_period_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start_fy__gte=FY_MIN, period_end_fy__lte=FY_MAX), name="plan_period_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.municipality.name} {self.title}"
+
+    @property
+    def fiscal_years(self) -> list[int]:
+        return list(range(self.period_start_fy, self.period_end_fy + 1))
+
+    @property
+    def legend(self) -> list[dict]:
+        return self.mark_legend or DEFAULT_LEGEND
+
+    def accepts_fiscal_year(self, fiscal_year: int) -> bool:
+        """Values may sit in the plan period or the year before it (the baseline-year column)."""
+        return self.period_start_fy - 1 <= fiscal_year <= self.period_end_fy
+
+
+class PlanRevision(Provenance):
+    class Kind(models.TextChoices):
+        ESTABLISHED = "established", _("策定")
+        REVISED = "revised", _("改定")
+        CHANGED = "changed", _("変更")
+        EXTENDED = "extended", _("延長")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="revisions")
+    key = models.SlugField()
+    date = models.DateField(_("日付"))
+    date_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    kind = models.CharField(_("種別"), max_length=12, choices=Kind.choices)
+    title = models.CharField(_("名称"), max_length=300, blank=True)
+    summary = models.TextField(_("概要"), blank=True)
+    period_end_fy = models.PositiveSmallIntegerField(_("変更後の終了年度"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["plan", "date", "key"]
+        verbose_name = _("計画の改定")
+        verbose_name_plural = _("計画の改定")
+        constraints = [models.UniqueConstraint(fields=["plan", "key"], name="revision_unique_key")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.date:%Y-%m}"
+
+
+class Category(Provenance):
+    """A node of a plan's tree: 施策の柱 / 基本方針 at the top, policies and deeper levels below."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="categories")
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
+    label = models.CharField(_("表示番号"), max_length=30)
+    path = models.CharField(_("パス"), max_length=200, help_text="labels from the top joined by '/', e.g. 1/(2)")
+    depth = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(_("名称"), max_length=300)
+    level_name = models.CharField(_("階層名"), max_length=50, blank=True)
+    description = models.TextField(_("説明"), blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan", "position"]
+        verbose_name = _("施策の柱・分類")
+        verbose_name_plural = _("施策の柱・分類")
+        constraints = [models.UniqueConstraint(fields=["plan", "path"], name="category_unique_path")]
+
+    def __str__(self):
+        return f"{self.label} {self.name}"
