@@ -61,6 +61,8 @@ def completed_forms(target: str) -> set[str]:
 
 def score_kpi(*, kind: str, direction: str, target: Cell, actual: Cell) -> Verdict:
     """The computed mark of one KPI in one fiscal year, with a short explanation in Japanese."""
+    if kind == "placeholder":
+        return Verdict("", "目標が未設定の指標のため評価しない")
     if target.empty:
         return Verdict("", "目標が設定されていないため評価しない")
     if target.not_applicable:
@@ -73,8 +75,6 @@ def score_kpi(*, kind: str, direction: str, target: Cell, actual: Cell) -> Verdi
                 Mark.NOT_ACHIEVED, f"実績 {actual.text.strip()} が数値でなく目標 {target.text.strip()} に届かない"
             )
         return score_numeric(direction, target, actual)
-    if kind == "placeholder":
-        return Verdict("", "目標が未設定の指標のため評価しない")
     # Qualitative (milestone) KPI: a suggestion that staff confirm or change.
     if actual.text.strip().rstrip("。") in completed_forms(target.text):
         return Verdict(Mark.ACHIEVED, f"実績「{actual.text.strip()}」が目標「{target.text.strip()}」の完了形（要確認）")

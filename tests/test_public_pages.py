@@ -1,0 +1,113 @@
+"""Public pages: what residents see, only published data, in a bounded number of queries."""
+
+import copy
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from plans.interchange.importer import import_plan
+from plans.models import Plan
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name, plan, **kwargs):
+    return reverse(name, kwargs={"municipality": plan.municipality.slug, "plan": plan.slug, **kwargs})
+
+
+def test_home_lists_published_plans_with_period(client, mini_plan):
+    response = client.get("/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "秋田県能代市" in body
+    assert "テスト計画" in body
+    assert "令和5年度 (2023) 〜 令和7年度 (2025)" in body
+
+
+def test_plan_page_shows_tree_marks_and_json_link(client, mini_plan):
+    response = client.get(url("plan", mini_plan))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert '<link rel="alternate" type="application/json" href="/noshiro/mini/plan.json"' in body
+    assert "市民サービスのＤＸ" in body
+    assert (
+        '<span class="mark mark-not_achieved"><span aria-hidden="true">↘</span> <span class="mark-label">目標が未達成</span>'
+        in body
+    )
+    assert "再掲" in body  # 1-(1)-① is cross-listed under pillar 2
+    assert body.count("<h1>") == 1
+
+
+def test_plan_page_filters_by_mark_and_text(client, mini_plan):
+    response = client.get(url("plan", mini_plan), {"mark": "not_achieved", "fy": 2023})
+    assert "1 件の取組" in response.content.decode()
+    response = client.get(url("plan", mini_plan), {"q": "要望"})
+    body = response.content.decode()
+    assert "1 件の取組" in body and "要望活動" in body and "マイナンバーカードの普及促進</a>" not in body
+
+
+def test_measure_page_shows_kpi_table_and_explained_mark(client, mini_plan):
+    response = client.get(url("measure", mini_plan, key="1-(1)-①"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "出張申請窓口の開催回数" in body
+    assert '<th scope="col">令和4年度<br><small>2022</small></th>' in body
+    assert "実績 ０回 が目標 １０回 を下回った" in body
+    assert "<td>５２回</td>" in body
+
+
+def test_summary_page_shows_counts_and_pillar_indicator(client, mini_plan):
+    response = client.get(url("plan-summary", mini_plan, fy=2023))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "マイナンバーカードの交付率" in body and "75.4％" in body
+    assert "計画全体" in body
+    assert client.get(url("plan-summary", mini_plan, fy=2030)).status_code == 404
+
+
+def test_json_document_is_public_for_published_plans(client, mini_plan):
+    response = client.get(url("plan-json", mini_plan))
+    assert response.status_code == 200
+    assert response.json()["plan"]["slug"] == "mini"
+
+
+def test_draft_plans_never_appear(client, mini_document):
+    mini_document["plan"]["status"] = "draft"
+    plan = import_plan(mini_document).plan
+    assert "テスト計画" not in client.get("/").content.decode()
+    for name, extra in [
+        ("plan", {}),
+        ("plan-json", {}),
+        ("plan-summary", {"fy": 2023}),
+        ("measure", {"key": "1-(1)-①"}),
+    ]:
+        assert client.get(url(name, plan, **extra)).status_code == 404, name
+    assert client.get("/noshiro/").status_code == 404
+
+
+def grow(document, factor):
+    """The same plan with `factor` times as many measures (for query-count tests)."""
+    base = document["measures"]
+    document["measures"] = [
+        {**measure, "key": f"{measure['key']}-{i}", "code": f"{measure['code']}-{i}"}
+        for i in range(factor)
+        for measure in base
+    ]
+    return document
+
+
+@pytest.mark.parametrize("page", ["home", "plan", "measure", "plan-summary", "plan-json"])
+def test_query_count_does_not_grow_with_plan_size(client, mini_document, page):
+    counts = []
+    for factor in (1, 10):
+        plan = import_plan(grow(copy.deepcopy(mini_document), factor)).plan
+        kwargs = {"measure": {"key": "1-(1)-①-0"}, "plan-summary": {"fy": 2023}}.get(page, {})
+        target = "/" if page == "home" else url(page, plan, **kwargs)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(target).status_code == 200
+        counts.append(len(queries))
+        Plan.objects.filter(pk=plan.pk).delete()
+    assert counts[0] == counts[1], counts
+    assert counts[1] <= 20, counts
