@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from kpis.models import Indicator, IndicatorValue
+from kpis.services import recompute_plan_marks
 
 
 class IndicatorInline(admin.StackedInline):
@@ -44,6 +45,10 @@ class IndicatorAdmin(admin.ModelAdmin):
     autocomplete_fields = ("plan", "measure", "category", "introduced_in", "retired_in")
     inlines = [ValueInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        recompute_plan_marks(form.instance.plan)
+
 
 @admin.register(IndicatorValue)
 class IndicatorValueAdmin(admin.ModelAdmin):
@@ -53,3 +58,12 @@ class IndicatorValueAdmin(admin.ModelAdmin):
     search_fields = ("indicator__name", "indicator__measure__name", "target_text", "actual_text")
     autocomplete_fields = ("indicator",)
     readonly_fields = ("computed", "explanation", "confirmed_by", "confirmed_at")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        recompute_plan_marks(obj.indicator.plan)
+
+    def delete_model(self, request, obj):
+        plan = obj.indicator.plan
+        super().delete_model(request, obj)
+        recompute_plan_marks(plan)

@@ -55,3 +55,20 @@ def recompute_plan_marks(plan) -> int:
     MeasureMark.objects.bulk_update(changed_marks, ["computed", "explanation"], batch_size=500)
     MeasureMark.objects.bulk_create(new_marks, batch_size=500)
     return len(changed_values) + len(changed_marks) + len(new_marks)
+
+
+@transaction.atomic
+def confirm_kpi_mark(*, value: IndicatorValue, mark: str, user, reason: str) -> IndicatorValue:
+    """Staff confirm or change the suggested mark of a qualitative KPI: store who, when and why."""
+    from django.utils import timezone
+
+    if not reason.strip():
+        raise ValueError("a reason is required to confirm or change a mark")
+    value.override = "" if mark == value.computed else mark
+    value.override_reason = reason.strip() if value.override else ""
+    value.confirmed_by, value.confirmed_at = user, timezone.now()
+    if not value.override:
+        value.note = (value.note + "\n" if value.note else "") + f"評価確認: {reason.strip()}"
+    value.save(update_fields=["override", "override_reason", "confirmed_by", "confirmed_at", "note"])
+    recompute_plan_marks(value.indicator.plan)
+    return value

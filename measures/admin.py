@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from kpis.admin import IndicatorInline
+from kpis.services import recompute_plan_marks
 from measures.models import (
     Measure,
     MeasureDepartment,
@@ -73,6 +74,21 @@ class MeasureAdmin(admin.ModelAdmin):
         ("担当課・分類", {"fields": ("departments_text", "departments_open_ended", "sdgs", "tags")}),
         ("出典", {"fields": ("source_document", "source_lines", "uncertain"), "classes": ("collapse",)}),
     )
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for instance in instances:
+            if hasattr(instance, "plan_id") and not instance.plan_id:
+                instance.plan = form.instance.plan  # KPIs added inline belong to the measure's plan
+            instance.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+    def save_related(self, request, form, formsets, change):
+        # Marks are derived from KPI values: recompute after any edit so no page shows a stale mark.
+        super().save_related(request, form, formsets, change)
+        recompute_plan_marks(form.instance.plan)
 
 
 @admin.register(MeasureMark)
