@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db.models import Count
 
+from kpis.models import IndicatorValue
 from measures.models import Measure, MeasureListing
 from measures.summary import plan_summary
 from plans.interchange.exporter import export_plan
@@ -128,3 +129,13 @@ def test_every_measure_has_provenance(db):
         load_fixture(FIXTURES / name)
     assert not Measure.objects.filter(source_document="").exists()
     assert not Measure.objects.filter(source_lines="").exists()
+
+
+def test_noshiro_pillar_indicator_marks_are_computed_as_printed(noshiro):
+    arrows = {"↗": "exceeded", "→": "achieved", "↘": "not_achieved"}
+    printed = IndicatorValue.objects.filter(indicator__plan=noshiro, indicator__category__isnull=False).exclude(
+        achievement_text=""
+    )
+    assert printed.count() == 6
+    for value in printed:
+        assert (value.computed, value.override) == (arrows[value.achievement_text], ""), value
