@@ -48,7 +48,6 @@ def plan_detail(request, municipality, plan):
             "years": years,
             "filter": measure_filter,
             "measure_count": len(measures),
-            "summary_years": [fy for fy in years if any(m.marks.all() for m in measures)] or years,
         },
     )
 

@@ -117,7 +117,7 @@ def test_katagami_and_misato_counts():
 
 @pytest.mark.parametrize("name", list(FILES))
 def test_every_fixture_round_trips(name):
-    plan = load_fixture(FIXTURES / name if False else FIXTURES / FILES[name])
+    plan = load_fixture(FIXTURES / FILES[name])
     first = export_plan(plan)
     result = import_plan(json.loads(json.dumps(first)))
     assert not result.changed, result.changes[:5]
