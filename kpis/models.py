@@ -5,11 +5,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kpis.engine import NOT_APPLICABLE_TEXTS
 from measures.models import Measure
 from plans.marks import Mark
 from plans.models import Category, Plan, PlanRevision, Provenance
-
-NOT_APPLICABLE_TEXTS = frozenset({"－", "-", "ー", "―", "—", "‐", "−"})
 
 
 class Indicator(Provenance):

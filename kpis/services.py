@@ -1,6 +1,7 @@
 """Writes that touch many KPI rows: recomputing the marks of a whole plan."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from kpis.engine import Cell, Verdict, combine, score_kpi
 from kpis.models import IndicatorValue
@@ -60,8 +61,6 @@ def recompute_plan_marks(plan) -> int:
 @transaction.atomic
 def confirm_kpi_mark(*, value: IndicatorValue, mark: str, user, reason: str) -> IndicatorValue:
     """Staff confirm or change the suggested mark of a qualitative KPI: store who, when and why."""
-    from django.utils import timezone
-
     if not reason.strip():
         raise ValueError("a reason is required to confirm or change a mark")
     value.override = "" if mark == value.computed else mark
