@@ -85,6 +85,18 @@ class Indicator(Provenance):
         return self.retired_in_id is None
 
 
+class IndicatorValueQuerySet(models.QuerySet):
+    def with_publication(self):
+        """Annotate ``actual_public``: may residents see this year's actual and mark?
+
+        Targets are part of the printed plan and always public once the plan is; actuals and marks
+        become public when HQ publishes the fiscal year (see kpis.visibility).
+        """
+        from kpis.visibility import actual_public_expression
+
+        return self.annotate(actual_public=actual_public_expression("indicator__plan", "fiscal_year"))
+
+
 class IndicatorValue(models.Model):
     """Target and actual of an indicator in one fiscal year.
 
@@ -113,6 +125,8 @@ class IndicatorValue(models.Model):
         verbose_name=_("定性評価の確認者"),
     )
     confirmed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
+
+    objects = IndicatorValueQuerySet.as_manager()
 
     class Meta:
         ordering = ["indicator", "fiscal_year"]

@@ -167,6 +167,14 @@ class ScheduleEntry(models.Model):
         return f"{self.fiscal_year}: {self.text or ('⇒' if self.continues else '')}"
 
 
+class MeasureMarkQuerySet(models.QuerySet):
+    def public(self):
+        """Marks residents may see: those of published fiscal years of published plans."""
+        from kpis.visibility import actual_public_expression
+
+        return self.alias(public=actual_public_expression("measure__plan", "fiscal_year")).filter(public=True)
+
+
 class MeasureMark(models.Model):
     """The yearly mark (目標達成度) of a measure: computed by the engine, optionally overridden with a reason."""
 
@@ -176,6 +184,8 @@ class MeasureMark(models.Model):
     explanation = models.CharField(_("算定の説明"), max_length=500, blank=True)
     override = models.CharField(_("確定した評価（上書き）"), max_length=16, choices=Mark.choices, blank=True)
     override_reason = models.TextField(_("上書きの理由"), blank=True)
+
+    objects = MeasureMarkQuerySet.as_manager()
 
     class Meta:
         ordering = ["measure", "fiscal_year"]
