@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint setup fixtures clean
+.PHONY: run test lint setup fixtures clean bench soak
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,15 @@ test: setup
 
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+# Not part of `make test`: gunicorn + wrk on loopback, SQLite and PostgreSQL (docs/performance.md).
+# BENCH_ARGS="--scales 1,50,1741" for the national scale.
+bench: setup
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+# 60 s of public traffic with staff writes, imports, a killed worker and a killed database connection.
+soak: setup
+	$(PY) bench/soak.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts

@@ -1,9 +1,22 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import RedirectView
+from django.views.i18n import set_language
+
+from dxportal.views import healthz
 
 urlpatterns = [
     path(settings.ADMIN_URL_PREFIX, admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("plans.urls")),
+    # The language lives in the URL (/en/...), so the switch only redirects there; the cookie it also
+    # sets changes no page. Without a CSRF token in the form, public pages stay free of Vary: Cookie.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
+    path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages without an icon link (the admin): point them at the icon.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=True)),
 ]
+urlpatterns += i18n_patterns(path("", include("plans.urls")), prefix_default_language=False)

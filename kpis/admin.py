@@ -1,10 +1,29 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.urls import path
+from django.utils import timezone
 
-from kpis.models import Indicator, IndicatorValue
+from kpis import admin_views, audit, workflow
+from kpis.entry import ActualEntry, save_entries, validate_entries
+from kpis.models import DepartmentReport, Indicator, IndicatorValue, PlanYear
 from kpis.services import recompute_plan_marks
+from kpis.sheets.admin_views import ActualsImportMixin
+from plans import access
+from plans.admin_scope import RoleScopedAdmin, ScopedInlineMixin
+from plans.models import Plan
+
+# The fields department staff update; everything else on a value (targets, year) is HQ's.
+UPDATE_FIELDS = ("actual_text", "note", "evidence_file", "evidence_url")
+CONFIRM_FIELDS = ("override", "override_reason")
+ENTRY_FIELDS = ("actual_text", "note", "evidence_url")
+DERIVED_FIELDS = ("actual_value", "computed", "explanation", "confirmed_by", "confirmed_at")
 
 
-class IndicatorInline(admin.StackedInline):
+class IndicatorInline(ScopedInlineMixin, admin.StackedInline):
     model = Indicator
     fk_name = "measure"
     extra = 0
@@ -17,53 +36,262 @@ class IndicatorInline(admin.StackedInline):
     show_change_link = True
 
 
-class ValueInline(admin.TabularInline):
-    """Target and actual per fiscal year, the rows of the printed 目標及び実績 table."""
+class LockedYearFormSet(forms.BaseInlineFormSet):
+    """Targets of a locked year are read-only here too (corrections go through the workflow)."""
+
+    def clean(self):
+        super().clean()
+        indicator = self.instance
+        if indicator.pk is None:
+            return
+        locked = set(
+            PlanYear.objects.filter(plan_id=indicator.plan_id, status=PlanYear.Status.LOCKED).values_list(
+                "fiscal_year", flat=True
+            )
+        )
+        for form in self.forms:
+            fiscal_year = form.cleaned_data.get("fiscal_year") or form.instance.fiscal_year
+            if (form.has_changed() or form in self.deleted_forms) and fiscal_year in locked:
+                raise ValidationError(f"{fiscal_year}年度は確定（ロック）済みのため変更できません")
+
+
+class ValueInline(ScopedInlineMixin, admin.TabularInline):
+    """Targets per fiscal year (HQ); actuals are shown here but entered through the entry service."""
 
     model = IndicatorValue
+    formset = LockedYearFormSet
     extra = 0
-    fields = (
-        "fiscal_year",
-        "target_text",
-        "target_value",
-        "actual_text",
-        "actual_value",
-        "computed",
-        "override",
-        "override_reason",
-        "note",
-    )
-    readonly_fields = ("computed",)
+    fields = ("fiscal_year", "target_text", "target_value", "actual_text", "computed", "override", "override_reason")
+    readonly_fields = ("actual_text", "computed")
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(RoleScopedAdmin):
+    """KPI definitions and targets: HQ only; staff see their measures' KPIs read-only."""
+
     list_display = ("name", "unit", "kind", "measure", "category", "plan")
     list_filter = ("kind", "direction", "cumulative", "plan__municipality")
     list_select_related = ("measure", "category", "plan__municipality")
     search_fields = ("name", "measure__name", "measure__code", "category__name")
     autocomplete_fields = ("plan", "measure", "category", "introduced_in", "retired_in")
     inlines = [ValueInline]
+    scope = staticmethod(access.indicator_scope)
+    municipality_of = staticmethod(lambda obj: obj.plan.municipality_id)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         recompute_plan_marks(form.instance.plan)
 
 
+class ValueEntryForm(forms.ModelForm):
+    """Checks the actual, note and evidence URL with the entry service's rules, errors next to the fields."""
+
+    user = None  # set by IndicatorValueAdmin.get_form
+
+    def clean(self):
+        cleaned = super().clean()
+        indicator = cleaned.get("indicator") or getattr(self.instance, "indicator", None)
+        fiscal_year = cleaned.get("fiscal_year") or self.instance.fiscal_year
+        if indicator is None or fiscal_year is None or self.errors:
+            return cleaned
+        entry = ActualEntry(
+            indicator_id=indicator.pk,
+            fiscal_year=fiscal_year,
+            actual_text=cleaned.get("actual_text", self.instance.actual_text) or "",
+            note=cleaned.get("note", self.instance.note) or "",
+            evidence_url=cleaned.get("evidence_url", self.instance.evidence_url) or "",
+        )
+        for error in validate_entries(self.user, indicator.plan, fiscal_year, [entry]):
+            field = {"indicator_id": "indicator"}.get(error.field, error.field)
+            self.add_error(field if field in self.fields else None, error.message)
+        return cleaned
+
+
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(admin.ModelAdmin):
+class IndicatorValueAdmin(ActualsImportMixin, RoleScopedAdmin):
+    """Staff update actual, note, evidence and (qualitative KPIs) the mark confirmation; HQ also targets."""
+
+    form = ValueEntryForm
     list_display = ("indicator", "fiscal_year", "target_text", "actual_text", "computed", "override")
     list_filter = ("fiscal_year", "computed", "indicator__kind", "indicator__plan__municipality")
     list_select_related = ("indicator",)
     search_fields = ("indicator__name", "indicator__measure__name", "target_text", "actual_text")
     autocomplete_fields = ("indicator",)
-    readonly_fields = ("computed", "explanation", "confirmed_by", "confirmed_at")
+    scope = staticmethod(lambda user: access.value_scope(user))
+    municipality_of = staticmethod(lambda obj: obj.indicator.plan.municipality_id)
 
+    def get_fields(self, request, obj=None):
+        if self.is_hq(request, obj):
+            return (
+                "indicator",
+                "fiscal_year",
+                "target_text",
+                "target_value",
+                *UPDATE_FIELDS,
+                "achievement_text",
+                *CONFIRM_FIELDS,
+                *DERIVED_FIELDS,
+            )
+        return (
+            "indicator",
+            "fiscal_year",
+            "target_text",
+            "target_value",
+            *UPDATE_FIELDS,
+            *CONFIRM_FIELDS,
+            *DERIVED_FIELDS,
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.is_hq(request, obj):
+            return DERIVED_FIELDS
+        readonly = ("indicator", "fiscal_year", "target_text", "target_value", *DERIVED_FIELDS)
+        if obj is not None and obj.indicator.kind != Indicator.Kind.QUALITATIVE:
+            readonly += CONFIRM_FIELDS  # staff confirm only the suggested marks of qualitative KPIs
+        return readonly
+
+    def is_hq(self, request, obj) -> bool:
+        if obj is None:
+            return self.hq_right(request, None)
+        return access.is_hq(request.user, obj.indicator.plan.municipality_id)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type("ValueEntryForm", (form,), {"user": request.user})
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return access.has_role(request.user)
+        return access.can_update_value(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is None:
+            return self.hq_right(request, None)
+        return self.is_hq(request, obj) and workflow.year_status(obj.indicator.plan, obj.fiscal_year) != "locked"
+
+    @transaction.atomic
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        recompute_plan_marks(obj.indicator.plan)
+        # The actual, note and URL go through the entry service (validation, audit, marks, cache); the
+        # rest of the form (targets, evidence file, mark confirmation) is saved here first.
+        data = form.cleaned_data
+        entry = ActualEntry(
+            indicator_id=obj.indicator_id,
+            fiscal_year=obj.fiscal_year,
+            actual_text=data.get("actual_text", obj.actual_text) or "",
+            note=data.get("note", obj.note) or "",
+            evidence_url=data.get("evidence_url", obj.evidence_url) or "",
+        )
+        stored = IndicatorValue.objects.get(pk=obj.pk) if change else IndicatorValue()
+        for name in (*ENTRY_FIELDS, "actual_value"):
+            setattr(obj, name, getattr(stored, name))
+        other = set(form.changed_data) - set(ENTRY_FIELDS)
+        if other & set(CONFIRM_FIELDS):
+            obj.confirmed_by, obj.confirmed_at = request.user, timezone.now()
+        if other or not change:
+            audit.record(obj, user=request.user, source="admin")
+            obj.save()
+        save_entries(request.user, obj.indicator.plan, obj.fiscal_year, [entry], source="admin")
+        if other:
+            recompute_plan_marks(obj.indicator.plan)
+        obj.refresh_from_db()
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.evidence_view)
+        return [path("evidence/<path:name>", view, name="kpis_evidence")] + super().get_urls()
+
+    def evidence_view(self, request, name):
+        """Send an evidence file only to users who may see a value it is attached to."""
+        value = self.get_queryset(request).filter(evidence_file=name).first()
+        if value is None or not self.has_view_permission(request, value):
+            raise Http404("根拠資料が見つかりません")
+        return FileResponse(value.evidence_file.open("rb"), as_attachment=True)
 
     def delete_model(self, request, obj):
         plan = obj.indicator.plan
         super().delete_model(request, obj)
         recompute_plan_marks(plan)
+
+
+class WorkflowAdmin(RoleScopedAdmin):
+    """Year states and department reports change only through kpis.workflow (the board and these actions)."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # HQ may delete a whole plan, which takes its year states along; never one state on its own.
+        return obj is not None and self.hq_right(request, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied("年度の状態と報告は削除できません（計画ごと削除されます）")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def run(self, request, queryset, transition, verb):
+        done = 0
+        for obj in queryset:
+            try:
+                transition(request.user, obj)
+                done += 1
+            except (PermissionDenied, workflow.WorkflowError) as error:
+                self.message_user(request, f"{obj}: {error}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{done}件を{verb}しました", messages.SUCCESS)
+
+
+@admin.register(PlanYear)
+class PlanYearAdmin(WorkflowAdmin):
+    list_display = ("plan", "fiscal_year", "status", "published_at", "locked_at")
+    list_filter = ("status", "plan__municipality", "fiscal_year")
+    list_select_related = ("plan__municipality",)
+    actions = ["publish", "lock", "export_history_csv"]
+    scope = staticmethod(lambda user: Q(plan__in=Plan.objects.filter(access.plan_scope(user))))
+    municipality_of = staticmethod(lambda obj: obj.plan.municipality_id)
+
+    def get_urls(self):
+        site = self.admin_site
+        return [
+            path("entry/", site.admin_view(lambda r: admin_views.entry_view(r, site)), name="kpis_entry"),
+            path("board/", site.admin_view(lambda r: admin_views.board_view(r, site)), name="kpis_board"),
+        ] + super().get_urls()
+
+    @admin.action(description="選択した年度を公表する")
+    def publish(self, request, queryset):
+        self.run(request, queryset, lambda user, year: workflow.publish_year(user, year.plan, year.fiscal_year), "公表")
+
+    @admin.action(description="選択した年度を確定（ロック）する")
+    def lock(self, request, queryset):
+        self.run(request, queryset, lambda user, year: workflow.lock_year(user, year.plan, year.fiscal_year), "確定")
+
+
+@admin.register(DepartmentReport)
+class DepartmentReportAdmin(WorkflowAdmin):
+    list_display = ("department", "plan", "fiscal_year", "status", "submitted_at", "reviewed_at", "comment")
+    list_filter = ("status", "plan_year__plan__municipality", "plan_year__fiscal_year")
+    list_select_related = ("department", "plan_year__plan__municipality")
+    actions = ["approve", "export_history_csv"]
+    scope = staticmethod(
+        lambda user: (
+            Q(plan_year__plan__municipality__in=access.hq_municipalities(user))
+            | Q(department__in=access.user_departments(user))
+        )
+    )
+    municipality_of = staticmethod(lambda obj: obj.plan_year.plan.municipality_id)
+
+    @admin.display(description="計画", ordering="plan_year__plan")
+    def plan(self, obj):
+        return obj.plan_year.plan
+
+    @admin.display(description="年度", ordering="plan_year__fiscal_year")
+    def fiscal_year(self, obj):
+        return obj.plan_year.fiscal_year
+
+    @admin.action(description="選択した報告を承認する")
+    def approve(self, request, queryset):
+        self.run(request, queryset.select_related("plan_year__plan", "department"), workflow.approve, "承認")

@@ -4,11 +4,23 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from kpis.engine import NOT_APPLICABLE_TEXTS
 from measures.models import Measure
 from plans.marks import Mark
-from plans.models import Category, Plan, PlanRevision, Provenance
+from plans.models import Category, Department, Plan, PlanRevision, Provenance
+
+
+def evidence_storage():
+    """Evidence files (根拠資料) are internal: kept outside MEDIA_ROOT, never served as static media."""
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(
+        location=getattr(settings, "EVIDENCE_ROOT", settings.BASE_DIR / "private" / "evidence"),
+        # Links point at the admin view that checks the reader's role before sending the file.
+        base_url=f"/{settings.ADMIN_URL_PREFIX}kpis/indicatorvalue/evidence/",
+    )
 
 
 class Indicator(Provenance):
@@ -53,6 +65,8 @@ class Indicator(Provenance):
     )
     position = models.PositiveIntegerField(default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["plan", "position"]
         verbose_name = _("指標")
@@ -96,6 +110,22 @@ class IndicatorValueQuerySet(models.QuerySet):
 
         return self.annotate(actual_public=actual_public_expression("indicator__plan", "fiscal_year"))
 
+    def visible_to(self, user):
+        """Values the user may see in the admin (HQ: its municipality's; staff: their measures' KPIs)."""
+        from plans.access import value_scope
+
+        return self.filter(value_scope(user))
+
+    def updatable_by(self, user):
+        """Values whose actual, note and evidence the user may update (ignoring year locks).
+
+        Superusers: all; HQ: all of its municipality's plans; staff: values of KPIs of measures their
+        departments own (a pillar's numeric target belongs to no department, so HQ only).
+        """
+        from plans.access import value_scope
+
+        return self.filter(value_scope(user, for_update=True))
+
 
 class IndicatorValue(models.Model):
     """Target and actual of an indicator in one fiscal year.
@@ -125,8 +155,13 @@ class IndicatorValue(models.Model):
         verbose_name=_("定性評価の確認者"),
     )
     confirmed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
+    evidence_file = models.FileField(
+        _("根拠資料（ファイル）"), upload_to="%Y/", storage=evidence_storage, blank=True, max_length=200
+    )
+    evidence_url = models.URLField(_("根拠資料（URL）"), blank=True, max_length=500)
 
     objects = IndicatorValueQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["computed", "explanation"])
 
     class Meta:
         ordering = ["indicator", "fiscal_year"]
@@ -158,3 +193,84 @@ class IndicatorValue(models.Model):
     @property
     def actual_not_applicable(self) -> bool:
         return self.actual_text.strip() in NOT_APPLICABLE_TEXTS
+
+
+class PlanYear(models.Model):
+    """The reporting state of one fiscal year of a plan (年度の状態); no row means the year is open.
+
+    open → published (actuals and marks become public) → locked (read-only; only HQ corrections).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("受付中")
+        PUBLISHED = "published", _("公表済み")
+        LOCKED = "locked", _("確定（ロック）")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="years")
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    published_at = models.DateTimeField(_("公表日時"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    locked_at = models.DateTimeField(_("確定日時"), null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "fiscal_year"]
+        verbose_name = _("年度の状態")
+        verbose_name_plural = _("年度の状態")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "fiscal_year"], name="plan_year_unique"),
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(published_at__isnull=False), name="plan_year_published_at"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.plan} {self.fiscal_year} {self.get_status_display()}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in (self.Status.PUBLISHED, self.Status.LOCKED)
+
+
+class DepartmentReport(models.Model):
+    """A department's report of its actuals for a plan year: submitted by staff, approved or returned by HQ."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("入力中")
+        SUBMITTED = "submitted", _("提出済み")
+        APPROVED = "approved", _("承認済み")
+        RETURNED = "returned", _("差戻し")
+
+    plan_year = models.ForeignKey(PlanYear, on_delete=models.CASCADE, related_name="reports")
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="reports")
+    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    comment = models.TextField(_("差戻しの理由・コメント"), blank=True)
+    submitted_at = models.DateTimeField(_("提出日時"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan_year", "department"]
+        verbose_name = _("担当課の報告")
+        verbose_name_plural = _("担当課の報告")
+        constraints = [
+            models.UniqueConstraint(fields=["plan_year", "department"], name="department_report_unique"),
+            models.CheckConstraint(condition=~Q(status="returned") | ~Q(comment=""), name="report_returned_comment"),
+        ]
+
+    def __str__(self):
+        return f"{self.department} {self.plan_year.fiscal_year} {self.get_status_display()}"

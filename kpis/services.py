@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from dxportal.public_cache import bump_generation
 from kpis.engine import Cell, Verdict, combine, score_kpi
 from kpis.models import IndicatorValue
 from measures.models import MeasureMark
@@ -55,6 +56,8 @@ def recompute_plan_marks(plan) -> int:
             changed_marks.append(mark)
     MeasureMark.objects.bulk_update(changed_marks, ["computed", "explanation"], batch_size=500)
     MeasureMark.objects.bulk_create(new_marks, batch_size=500)
+    # Always: the caller may have changed an override, which shows even when no computed mark moved.
+    bump_generation()
     return len(changed_values) + len(changed_marks) + len(new_marks)
 
 

@@ -1,20 +1,29 @@
 """The one rule for what residents may see of yearly values.
 
 Targets are printed in the plan and are public with the plan. Actuals and marks of a fiscal year are
-public only once HQ has published that year (the Staff/HQ workflow owns the year states). Every public
-read path (pages, CSV, JSON, sitemap, summary) goes through ``actual_public_expression`` or the
+public only once HQ has published that year (``PlanYear`` published or locked, see kpis.workflow). Every
+public read path (pages, CSV, JSON, sitemap, summary) goes through ``actual_public_expression`` or the
 QuerySet methods built on it, so the rule lives in one place.
 """
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import ExpressionWrapper
 from django.db.models.fields import BooleanField
+
+PUBLIC_YEAR_STATUSES = ("published", "locked")
 
 
 def actual_public_expression(plan_path: str, fy_field: str):
     """A boolean expression: is the fiscal year ``fy_field`` of the plan at ``plan_path`` public?
 
-    Placeholder until the workflow's year states exist: every year of a published plan is public.
+    True when the plan is published and its year has been published (or published and then locked).
+    One EXISTS subquery on the (plan, fiscal_year) unique index, whatever the number of rows.
     """
-    del fy_field  # used once year states exist
-    return ExpressionWrapper(Q(**{f"{plan_path}__status": "published"}), output_field=BooleanField())
+    from kpis.models import PlanYear
+
+    year_public = Exists(
+        PlanYear.objects.filter(
+            plan=OuterRef(plan_path), fiscal_year=OuterRef(fy_field), status__in=PUBLIC_YEAR_STATUSES
+        )
+    )
+    return ExpressionWrapper(Q(**{f"{plan_path}__status": "published"}) & Q(year_public), output_field=BooleanField())

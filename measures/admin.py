@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models import Q
 
 from kpis.admin import IndicatorInline
 from kpis.services import recompute_plan_marks
@@ -12,31 +13,33 @@ from measures.models import (
     ScheduleEntry,
     SdgGoal,
 )
+from plans import access
+from plans.admin_scope import RoleScopedAdmin, ScopedInlineMixin
 
 
-class ListingInline(admin.TabularInline):
+class ListingInline(ScopedInlineMixin, admin.TabularInline):
     model = MeasureListing
     extra = 0
     autocomplete_fields = ("category",)
 
 
-class OwnershipInline(admin.TabularInline):
+class OwnershipInline(ScopedInlineMixin, admin.TabularInline):
     model = MeasureDepartment
     extra = 0
     autocomplete_fields = ("department",)
 
 
-class StageInline(admin.TabularInline):
+class StageInline(ScopedInlineMixin, admin.TabularInline):
     model = MeasureStage
     extra = 0
 
 
-class ScheduleInline(admin.TabularInline):
+class ScheduleInline(ScopedInlineMixin, admin.TabularInline):
     model = ScheduleEntry
     extra = 0
 
 
-class MarkInline(admin.TabularInline):
+class MarkInline(ScopedInlineMixin, admin.TabularInline):
     model = MeasureMark
     extra = 0
     fields = ("fiscal_year", "computed", "explanation", "override", "override_reason")
@@ -44,7 +47,9 @@ class MarkInline(admin.TabularInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(RoleScopedAdmin):
+    """Definitions are HQ's; staff see their departments' measures read-only (they update values)."""
+
     list_display = ("code", "name", "plan", "is_new", "is_managed", "departments_text")
     list_display_links = ("code", "name")
     list_filter = ("plan__municipality", "plan", "is_new", "is_managed", "sdgs", "tags")
@@ -53,6 +58,8 @@ class MeasureAdmin(admin.ModelAdmin):
     autocomplete_fields = ("plan",)
     filter_horizontal = ("sdgs", "tags")
     inlines = [ListingInline, OwnershipInline, StageInline, ScheduleInline, IndicatorInline, MarkInline]
+    scope = staticmethod(access.measure_scope)
+    municipality_of = staticmethod(lambda obj: obj.plan.municipality_id)
     fieldsets = (
         (None, {"fields": ("plan", "key", "code", "name", "position", "is_new", "is_managed")}),
         (
@@ -92,13 +99,27 @@ class MeasureAdmin(admin.ModelAdmin):
 
 
 @admin.register(MeasureMark)
-class MeasureMarkAdmin(admin.ModelAdmin):
+class MeasureMarkAdmin(RoleScopedAdmin):
+    """Computed marks are read-only; HQ may override one with a reason (staff confirm KPI marks instead)."""
+
     list_display = ("measure", "fiscal_year", "computed", "override", "explanation")
     list_filter = ("fiscal_year", "computed", "override", "measure__plan")
     list_select_related = ("measure",)
     search_fields = ("measure__name", "measure__code", "override_reason")
     autocomplete_fields = ("measure",)
     readonly_fields = ("computed", "explanation")
+    scope = staticmethod(lambda user: Q(measure__in=Measure.objects.filter(access.measure_scope(user))))
+    municipality_of = staticmethod(lambda obj: obj.measure.plan.municipality_id)
+
+    def has_change_permission(self, request, obj=None):
+        from kpis.workflow import year_status
+
+        if obj is not None and year_status(obj.measure.plan, obj.fiscal_year) == "locked":
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
 
 
 @admin.register(SdgGoal)

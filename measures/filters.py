@@ -1,22 +1,30 @@
-"""Plan-page filters: plain GET parameters, so every filtered view has a shareable URL."""
+"""Plan-page filters: plain GET parameters, so every filtered view has a shareable URL and needs no JavaScript."""
 
 from django.db.models import Q
 
-from measures.models import MeasureMark
+from measures.models import MeasureMark, MeasureStage, SdgGoal
 from plans.marks import Mark
+from plans.models import Department
 
 
 class MeasureFilter:
+    """Parses the plan page's GET parameters and offers the choices its form shows.
+
+    The choices cost three queries (departments, SDGs goals and stages in use) whatever the plan's size.
+    """
+
     def __init__(self, plan, params, categories):
         self.plan = plan
         self.params = params
         self.categories = categories
         self.category = params.get("category", "")
-        self.department = params.get("department", "")
-        self.sdg = params.get("sdg", "")
-        self.mark = params.get("mark", "")
-        self.fy = self._int(params.get("fy")) or (plan.fiscal_years[0] if plan.fiscal_years else None)
-        self.stage = params.get("stage", "")
+        self.department = self._int(params.get("department"))
+        self.sdg = self._int(params.get("sdg"))
+        self.mark = params.get("mark", "") if params.get("mark", "") in Mark.values else ""
+        self.fy = self._int(params.get("fy"))
+        if self.fy not in plan.fiscal_years:
+            self.fy = plan.fiscal_years[0] if plan.fiscal_years else None
+        self.stage = self._int(params.get("stage"))
         self.new = params.get("new", "") == "1"
         self.q = params.get("q", "").strip()
 
@@ -31,22 +39,39 @@ class MeasureFilter:
     def active(self) -> bool:
         return any([self.category, self.department, self.sdg, self.mark, self.stage, self.new, self.q])
 
+    def department_choices(self):
+        """The departments that own measures of this plan, in name order."""
+        return Department.objects.filter(ownerships__measure__plan=self.plan).distinct().order_by("name")
+
+    def sdg_choices(self):
+        """The SDGs goals the plan's measures name."""
+        return SdgGoal.objects.filter(measures__plan=self.plan).distinct().order_by("number")
+
+    def stage_choices(self) -> list[tuple[int, str]]:
+        """(stage, label) for the lifecycle stages the plan's measures use; labels from the plan's legend."""
+        labels = {entry.get("stage"): entry.get("label", "") for entry in self.plan.stage_legend or []}
+        used = MeasureStage.objects.filter(measure__plan=self.plan).values_list("stage", flat=True).distinct()
+        return [(stage, labels.get(stage, "")) for stage in sorted(set(used))]
+
     def apply(self, queryset):
         if self.category:
             queryset = queryset.filter(
                 Q(listings__category__path=self.category) | Q(listings__category__path__startswith=self.category + "/")
             )
-        if self._int(self.department):
-            queryset = queryset.filter(ownerships__department_id=self._int(self.department))
-        if self._int(self.sdg):
-            queryset = queryset.filter(sdgs__number=self._int(self.sdg))
-        if self.mark in Mark.values and self.fy:
-            marks = MeasureMark.objects.filter(fiscal_year=self.fy).filter(
-                Q(override=self.mark) | Q(override="", computed=self.mark)
+        if self.department:
+            queryset = queryset.filter(ownerships__department_id=self.department)
+        if self.sdg:
+            queryset = queryset.filter(sdgs__number=self.sdg)
+        if self.mark and self.fy:
+            # Only marks residents may see: filtering must not reveal an unpublished year's marks.
+            marks = (
+                MeasureMark.objects.public()
+                .filter(fiscal_year=self.fy)
+                .filter(Q(override=self.mark) | Q(override="", computed=self.mark))
             )
             queryset = queryset.filter(pk__in=marks.values("measure_id"))
-        if self._int(self.stage):
-            queryset = queryset.filter(stages__stage=self._int(self.stage))
+        if self.stage:
+            queryset = queryset.filter(stages__stage=self.stage)
         if self.new:
             queryset = queryset.filter(is_new=True)
         if self.q:

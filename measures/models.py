@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from plans.marks import Mark
 from plans.models import Category, Department, Plan, Provenance
@@ -44,6 +45,20 @@ class MeasureQuerySet(models.QuerySet):
     def for_plan(self, plan):
         return self.filter(plan=plan)
 
+    def visible_to(self, user):
+        """Measures the user may see in the admin: all of their HQ's municipality, or their departments' own."""
+        from plans.access import measure_scope
+
+        return self.filter(measure_scope(user)).distinct()
+
+    def editable_by(self, user):
+        """Measures whose update fields (actuals, notes, evidence, mark confirmation) the user may edit.
+
+        The same set as visible_to: staff update their departments' measures, HQ its municipality's.
+        Definitions and targets are a further HQ-only right (plans.access.can_edit_definitions).
+        """
+        return self.visible_to(user)
+
     def with_listing(self):
         """Everything a list of measures shows, in a fixed number of queries."""
         return self.prefetch_related(
@@ -79,6 +94,7 @@ class Measure(Provenance):
     departments = models.ManyToManyField(Department, through="MeasureDepartment", related_name="measures")
 
     objects = MeasureQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["plan", "position"]
@@ -186,6 +202,7 @@ class MeasureMark(models.Model):
     override_reason = models.TextField(_("上書きの理由"), blank=True)
 
     objects = MeasureMarkQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["measure", "fiscal_year"]

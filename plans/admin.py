@@ -1,41 +1,112 @@
 from django.contrib import admin
+from django.db.models import Q
 
-from plans.models import Category, Department, Municipality, Plan, PlanRevision
+from kpis.sheets.admin_views import PlanSheetsMixin
+from plans import access
+from plans.admin_scope import RoleScopedAdmin, ScopedInlineMixin
+from plans.models import Category, Department, HQMembership, Municipality, Plan, PlanRevision, StaffMembership
 
 PROVENANCE_FIELDS = ("source_document", "source_lines", "uncertain")
 
 
+def municipality_scope(user) -> Q:
+    if access.is_superuser(user):
+        return Q()
+    return Q(pk__in=access.hq_municipalities(user)) | Q(pk__in=access.user_departments(user).values("municipality"))
+
+
 @admin.register(Municipality)
-class MunicipalityAdmin(admin.ModelAdmin):
+class MunicipalityAdmin(RoleScopedAdmin):
+    """Municipalities are reference data: superusers edit them; roles see their own."""
+
     list_display = ("code", "name", "prefecture", "slug")
     list_filter = ("prefecture",)
     search_fields = ("code", "name", "name_en", "slug")
     prepopulated_fields = {"slug": ("name_en",)}
+    scope = staticmethod(municipality_scope)
+    municipality_of = staticmethod(lambda obj: obj.pk)
+
+    def hq_right(self, request, obj):
+        return access.is_superuser(request.user)
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("name", "parent", "municipality")
+class DepartmentAdmin(RoleScopedAdmin):
+    list_display = ("name", "parent", "municipality", "email")
     list_filter = ("municipality",)
     list_select_related = ("parent", "municipality")
     search_fields = ("name", "parent__name")
     autocomplete_fields = ("parent", "municipality")
+    scope = staticmethod(lambda user: Q(municipality__in=Municipality.objects.filter(municipality_scope(user))))
+    municipality_of = staticmethod(lambda obj: obj.municipality_id)
 
 
-class PlanRevisionInline(admin.TabularInline):
+@admin.register(StaffMembership)
+class StaffMembershipAdmin(RoleScopedAdmin):
+    """HQ assigns its municipality's staff to departments."""
+
+    list_display = ("user", "department", "municipality")
+    list_filter = ("department__municipality",)
+    list_select_related = ("user", "department__municipality")
+    search_fields = ("user__username", "department__name")
+    autocomplete_fields = ("department",)
+    scope = staticmethod(lambda user: Q(department__municipality__in=access.hq_municipalities(user)))
+    municipality_of = staticmethod(lambda obj: obj.department.municipality_id)
+
+    @admin.display(description="地方公共団体")
+    def municipality(self, obj):
+        return obj.department.municipality
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            # Staff accounts only; never offers superusers.
+            kwargs["queryset"] = db_field.related_model.objects.filter(is_staff=True, is_superuser=False)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_module_permission(self, request):
+        return self.hq_right(request, None)
+
+    def has_view_permission(self, request, obj=None):
+        return self.hq_right(request, obj)
+
+
+@admin.register(HQMembership)
+class HQMembershipAdmin(RoleScopedAdmin):
+    """Only superusers appoint HQ members."""
+
+    list_display = ("user", "municipality")
+    list_select_related = ("user", "municipality")
+    search_fields = ("user__username", "municipality__name")
+    autocomplete_fields = ("user", "municipality")
+    scope = staticmethod(lambda user: Q() if access.is_superuser(user) else Q(pk__in=[]))
+    municipality_of = staticmethod(lambda obj: obj.municipality_id)
+
+    def hq_right(self, request, obj):
+        return access.is_superuser(request.user)
+
+    def has_module_permission(self, request):
+        return access.is_superuser(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return access.is_superuser(request.user)
+
+
+class PlanRevisionInline(ScopedInlineMixin, admin.TabularInline):
     model = PlanRevision
     extra = 0
     fields = ("key", "date", "date_precision", "kind", "title", "summary", "period_end_fy")
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(PlanSheetsMixin, RoleScopedAdmin):
     list_display = ("title", "municipality", "edition", "period_start_fy", "period_end_fy", "status")
     list_filter = ("status", "municipality")
     list_select_related = ("municipality",)
     search_fields = ("title", "slug", "municipality__name")
     autocomplete_fields = ("municipality", "replaces")
     inlines = [PlanRevisionInline]
+    scope = staticmethod(access.plan_scope)
+    municipality_of = staticmethod(lambda obj: obj.municipality_id)
     fieldsets = (
         (
             None,
@@ -60,18 +131,22 @@ class PlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlanRevision)
-class PlanRevisionAdmin(admin.ModelAdmin):
+class PlanRevisionAdmin(RoleScopedAdmin):
     list_display = ("plan", "key", "date", "kind", "period_end_fy")
     list_filter = ("kind", "plan__municipality")
     list_select_related = ("plan__municipality",)
     search_fields = ("key", "title", "summary", "plan__title")
     autocomplete_fields = ("plan",)
+    scope = staticmethod(lambda user: Q(plan__in=Plan.objects.filter(access.plan_scope(user))))
+    municipality_of = staticmethod(lambda obj: obj.plan.municipality_id)
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(RoleScopedAdmin):
     list_display = ("path", "name", "level_name", "plan")
     list_filter = ("plan__municipality", "level_name", "depth")
     list_select_related = ("plan__municipality",)
     search_fields = ("path", "name", "plan__title")
     autocomplete_fields = ("plan", "parent")
+    scope = staticmethod(lambda user: Q(plan__in=Plan.objects.filter(access.plan_scope(user))))
+    municipality_of = staticmethod(lambda obj: obj.plan.municipality_id)

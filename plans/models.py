@@ -1,8 +1,10 @@
 """Municipalities, their departments, plans, revisions and the category tree of a plan."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from plans.marks import DEFAULT_LEGEND
 
@@ -50,6 +52,7 @@ class Department(models.Model):
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="departments")
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
     name = models.CharField(_("名称"), max_length=200)
+    email = models.EmailField(_("連絡用メールアドレス"), blank=True, help_text=_("入力の督促メールの宛先"))
 
     class Meta:
         ordering = ["municipality", "name"]
@@ -63,9 +66,51 @@ class Department(models.Model):
         return self.name
 
 
+class StaffMembership(models.Model):
+    """A department staff user (担当課職員) belongs to one or more departments; they update those departments' KPIs."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_memberships")
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="staff_memberships")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["department", "user"]
+        verbose_name = _("担当課の職員")
+        verbose_name_plural = _("担当課の職員")
+        constraints = [models.UniqueConstraint(fields=["user", "department"], name="staff_membership_unique")]
+
+    def __str__(self):
+        return f"{self.user} / {self.department}"
+
+
+class HQMembership(models.Model):
+    """A member of a municipality's DX HQ (DX推進本部): sees and manages every plan of that municipality."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hq_memberships")
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="hq_memberships")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["municipality", "user"]
+        verbose_name = _("DX推進本部の職員")
+        verbose_name_plural = _("DX推進本部の職員")
+        constraints = [models.UniqueConstraint(fields=["user", "municipality"], name="hq_membership_unique")]
+
+    def __str__(self):
+        return f"{self.user} / {self.municipality}"
+
+
 class PlanQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Plan.Status.PUBLISHED)
+
+    def visible_to(self, user):
+        """Plans the user may see in the admin (see plans.access)."""
+        from plans.access import plan_scope
+
+        return self.filter(plan_scope(user))
 
 
 class Plan(Provenance):
@@ -98,6 +143,7 @@ class Plan(Provenance):
     description = models.TextField(_("説明"), blank=True)
 
     objects = PlanQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["municipality__code", "-period_start_fy", "slug"]
@@ -167,6 +213,8 @@ class Category(Provenance):
     level_name = models.CharField(_("階層名"), max_length=50, blank=True)
     description = models.TextField(_("説明"), blank=True)
     position = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["plan", "position"]

@@ -1,13 +1,25 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
+from measures.compare import compare_area, compare_index
+from measures.departments import department_page
 from measures.views import measure_detail
 from plans import views
+from plans.roadmap import roadmap_page
+from plans.sitemaps import SITEMAPS
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Before <slug:municipality>/, which would otherwise capture them.
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("compare/", compare_index, name="compare-index"),
+    path("compare/<slug:area>/", compare_area, name="compare"),
     path("<slug:municipality>/", views.municipality_detail, name="municipality"),
+    path("<slug:municipality>/departments/<int:pk>/", department_page, name="department"),
     path("<slug:municipality>/<slug:plan>/", views.plan_detail, name="plan"),
     path("<slug:municipality>/<slug:plan>/plan.json", views.plan_json, name="plan-json"),
+    path("<slug:municipality>/<slug:plan>/plan.csv", views.plan_csv, name="plan-csv"),
+    path("<slug:municipality>/<slug:plan>/roadmap/", roadmap_page, name="plan-roadmap"),
     path("<slug:municipality>/<slug:plan>/summary/<int:fy>/", views.plan_summary_page, name="plan-summary"),
     path("<slug:municipality>/<slug:plan>/measures/<str:key>/", measure_detail, name="measure"),
 ]

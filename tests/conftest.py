@@ -6,6 +6,8 @@ import pytest
 
 from plans.interchange.importer import import_plan
 
+pytest_plugins = ["tests.personas"]
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 NOSHIRO = FIXTURES / "052027-noshiro-dx-plan-2023.json"
@@ -93,6 +95,14 @@ MINI_PLAN = {
         },
     ],
 }
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The page cache outlives each test's rolled-back database: start every test without it."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from kpis.models import Indicator, IndicatorValue
 from measures.models import Measure, MeasureDepartment, MeasureListing, MeasureMark, MeasureStage, ScheduleEntry
+from measures.public import mask
 from measures.summary import plan_summary
 from plans.interchange import FORMAT
 from plans.models import DatePrecision
@@ -36,14 +37,22 @@ def cell(text: str, value) -> dict | None:
     return {"text": text, "value": number(value)} if text else None
 
 
-def export_plan(plan) -> dict:
+def export_plan(plan, *, public_only: bool = False) -> dict:
+    """The plan's interchange document; everything by default (staff export, round-trips).
+
+    ``public_only`` (the public plan.json) leaves out the actuals and marks of years residents may not
+    see yet (kpis.visibility); targets stay, as they are printed in the plan.
+    """
     municipality = plan.municipality
     revisions = list(plan.revisions.all())
     categories = list(plan.categories.all())
     indicators = list(Indicator.objects.filter(plan=plan).select_related("introduced_in", "retired_in"))
     values = defaultdict(list)
-    for value in IndicatorValue.objects.filter(indicator__plan=plan).order_by("fiscal_year"):
-        values[value.indicator_id].append(value)
+    value_rows = IndicatorValue.objects.filter(indicator__plan=plan)
+    if public_only:
+        value_rows = value_rows.with_publication()
+    for value in value_rows.order_by("fiscal_year"):
+        values[value.indicator_id].append(mask(value) if public_only else value)
     measure_ids = Measure.objects.filter(plan=plan).values("pk")
     children = {
         name: group(model.objects.filter(measure__in=measure_ids).select_related(*related))
@@ -52,9 +61,11 @@ def export_plan(plan) -> dict:
             ("ownerships", MeasureDepartment, ["department"]),
             ("stages", MeasureStage, []),
             ("schedule", ScheduleEntry, []),
-            ("marks", MeasureMark, []),
         ]
     }
+    children["marks"] = group(
+        (MeasureMark.objects.public() if public_only else MeasureMark.objects).filter(measure__in=measure_ids)
+    )
     measures = list(Measure.objects.filter(plan=plan).prefetch_related("sdgs", "tags"))
     kpis_of = defaultdict(list)
     indicators_of_category = defaultdict(list)
@@ -85,7 +96,7 @@ def export_plan(plan) -> dict:
         "revisions": [export_revision(r) for r in revisions],
         "categories": export_tree(categories, indicators_of_category),
         "measures": [export_measure(m, children, kpis_of[m.pk]) for m in measures],
-        "summary": [row.as_dict() for row in plan_summary(plan)],
+        "summary": [row.as_dict() for row in plan_summary(plan, public_only=public_only)],
     }
 
 

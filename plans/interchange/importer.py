@@ -11,8 +11,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
-from kpis.models import Indicator, IndicatorValue
+from dxportal.public_cache import bump_generation
+from kpis import audit
+from kpis.models import Indicator, IndicatorValue, PlanYear
 from kpis.services import recompute_plan_marks
 from measures.models import (
     Measure,
@@ -23,7 +26,7 @@ from measures.models import (
     PriorityArea,
     ScheduleEntry,
 )
-from plans.interchange.validation import category_paths, validate_document
+from plans.interchange.validation import PlanDocumentError, category_paths, validate_document
 from plans.models import Category, DatePrecision, Department, Municipality, Plan, PlanRevision
 
 PUBLISHED_MARK_REASON = "公表された計画書の評価による（{source}）"
@@ -75,13 +78,15 @@ class Writer:
     def upsert(self, existing, model, lookup: dict, values: dict):
         """existing: the current row or None. Saves only fields whose value differs."""
         if existing is None:
-            obj = model.objects.create(**lookup, **values)
+            obj = audit.record(model(**lookup, **values), user=None, source="plan_import")
+            obj.save(force_insert=True)
             self.result.created += 1
             return obj
         changed = [name for name, value in values.items() if getattr(existing, name) != value]
         if changed:
             for name in changed:
                 setattr(existing, name, values[name])
+            audit.record(existing, user=None, source="plan_import")
             existing.save(update_fields=changed)
             self.result.updated += 1
             self.result.changes.append(f"{model.__name__} {existing.pk}: {', '.join(changed)}")
@@ -101,6 +106,8 @@ def import_plan(document: dict) -> ImportResult:
     validate_document(document)
     municipality = upsert_municipality(document["municipality"])
     plan = Plan.objects.filter(municipality=municipality, slug=document["plan"]["slug"]).first()
+    if plan is not None:
+        refuse_locked_changes(plan, document)
     result = ImportResult(plan=plan)
     writer = Writer(result)
     departments = sync_departments(writer, municipality, document)
@@ -113,6 +120,8 @@ def import_plan(document: dict) -> ImportResult:
     apply_indicator_marks(writer, plan)
     recompute_plan_marks(plan)
     apply_measure_marks(writer, plan, document["measures"])
+    publish_printed_years(plan, document)
+    bump_generation()
     return result
 
 
@@ -409,3 +418,67 @@ def apply_measure_marks(writer: Writer, plan, measures: list[dict]) -> None:
     for mark in marks.values():
         if mark.pk not in kept and mark.override:
             writer.upsert(mark, MeasureMark, {}, {"override": "", "override_reason": ""})
+
+
+def document_values(document: dict):
+    """(owner kind, owner key, indicator name, fy, value data) for every value the document holds."""
+    for path, _, category in category_paths(document["categories"]):
+        for kpi in category.get("indicators", []):
+            for data in kpi.get("values", []):
+                yield ("category", path, kpi["name"], data["fy"], data)
+    for measure in document["measures"]:
+        for kpi in measure.get("kpis", []):
+            for data in kpi.get("values", []):
+                yield ("measure", measure["key"], kpi["name"], data["fy"], data)
+
+
+def printed_actual_years(document: dict) -> set[int]:
+    return {fy for *_, fy, data in document_values(document) if ((data.get("actual") or {}).get("text") or "").strip()}
+
+
+def publish_printed_years(plan, document: dict) -> None:
+    """Years whose actuals the document prints were made public by the municipality: mark them published.
+
+    Years without printed actuals (the current and future years) get no row, so they stay open for
+    the departments' entry. A year already published or locked in the portal is never moved back.
+    """
+    now = timezone.now()
+    for fy in sorted(printed_actual_years(document)):
+        if not plan.accepts_fiscal_year(fy):
+            continue
+        year = PlanYear.objects.filter(plan=plan, fiscal_year=fy).first()
+        if year is None:
+            year = PlanYear(plan=plan, fiscal_year=fy)
+        if year.status == PlanYear.Status.OPEN:
+            year.status, year.published_at = PlanYear.Status.PUBLISHED, now
+            audit.record(year, user=None, source="plan_import", reason="計画書に実績が掲載された年度")
+            year.save()
+
+
+def refuse_locked_changes(plan, document: dict) -> None:
+    """A locked year is read-only for imports too: refuse a document that changes one of its actuals."""
+    locked = set(
+        PlanYear.objects.filter(plan=plan, status=PlanYear.Status.LOCKED).values_list("fiscal_year", flat=True)
+    )
+    if not locked:
+        return
+    current = {}
+    for value in IndicatorValue.objects.filter(indicator__plan=plan, fiscal_year__in=locked).select_related(
+        "indicator__measure", "indicator__category"
+    ):
+        indicator = value.indicator
+        owner = ("measure", indicator.measure.key) if indicator.measure_id else ("category", indicator.category.path)
+        current[(*owner, indicator.name, value.fiscal_year)] = value.actual_text
+    errors = []
+    for kind, key, name, fy, data in document_values(document):
+        if fy in locked:
+            text = (data.get("actual") or {}).get("text", "")
+            if current.get((kind, key, name, fy), "") != text:
+                errors.append(
+                    (
+                        f"{kind} {key} / {name} / {fy}",
+                        "確定（ロック）済みの年度の実績は取込で変更できません（訂正の手続きを使ってください）",
+                    )
+                )
+    if errors:
+        raise PlanDocumentError(errors)

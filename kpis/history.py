@@ -1,0 +1,76 @@
+"""The public revision history of a measure's published values (公表後の変更履歴).
+
+Built from the audit trail (django-simple-history): every change to a public field of a value made
+after its fiscal year was published. A change made through ``kpis.workflow.correct_locked_value`` (a
+locked year) is flagged 訂正 and shows its reason; other reasons are internal and not shown.
+Three queries whatever the measure's size: the public years, the indicators, the history rows.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from kpis import audit
+from kpis.models import Indicator, IndicatorValue, PlanYear
+from kpis.visibility import PUBLIC_YEAR_STATUSES
+
+# Fields residents see on the measure page; changes to internal fields (evidence, overrides) are not listed.
+PUBLIC_FIELDS = {"actual_text": "実績", "target_text": "目標"}
+
+
+@dataclass
+class ValueChange:
+    fiscal_year: int
+    indicator: str
+    field: str
+    old: str
+    new: str
+    changed_at: datetime
+    reason: str
+    is_correction: bool
+
+
+def public_value_history(measure) -> list[ValueChange]:
+    """Changes to the measure's values after their year was published, newest first."""
+    if measure.plan.status != "published":
+        return []
+    published_at = dict(
+        PlanYear.objects.filter(plan_id=measure.plan_id, status__in=PUBLIC_YEAR_STATUSES).values_list(
+            "fiscal_year", "published_at"
+        )
+    )
+    if not published_at:
+        return []
+    names = dict(Indicator.objects.filter(measure=measure).values_list("pk", "name"))
+    records = (
+        IndicatorValue.history.filter(indicator_id__in=list(names), fiscal_year__in=list(published_at))
+        .order_by("id", "history_date", "history_id")
+        .only("id", "indicator", "fiscal_year", "history_date", "history_type", "history_change_reason", *PUBLIC_FIELDS)
+    )
+    changes, previous = [], None
+    for record in records:
+        if (
+            previous is not None
+            and previous.id == record.id
+            and record.history_type == "~"
+            and record.history_date > published_at[record.fiscal_year]
+        ):
+            correction = audit.is_correction(record.history_change_reason)
+            reason = (record.history_change_reason or "").removeprefix(audit.CORRECTION_LABEL).lstrip(": ")
+            for name, label in PUBLIC_FIELDS.items():
+                old, new = getattr(previous, name), getattr(record, name)
+                if old != new:
+                    changes.append(
+                        ValueChange(
+                            record.fiscal_year,
+                            names[record.indicator_id],
+                            label,
+                            old,
+                            new,
+                            record.history_date,
+                            reason if correction else "",
+                            correction,
+                        )
+                    )
+        previous = record
+    changes.sort(key=lambda c: c.changed_at, reverse=True)
+    return changes

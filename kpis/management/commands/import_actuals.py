@@ -1,0 +1,49 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from kpis.sheets.actuals import STATE_LABELS, UNCHANGED, import_actuals
+from kpis.sheets.commands import find_user
+from kpis.sheets.progress import ProgressBar
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a filled-in actuals template (.xlsx or .csv) as --user: every row is checked first; "
+        "nothing is written if any row is wrong, otherwise all rows in one transaction."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="the filled-in template (.xlsx, or .csv saved from it)")
+        parser.add_argument("--fy", type=int, required=True, help="fiscal year the actuals are for")
+        parser.add_argument(
+            "--user", required=True, help="whose permissions apply and who is recorded in the audit history"
+        )
+        parser.add_argument("--dry-run", action="store_true", help="check and show the changes, write nothing")
+
+    def handle(self, *args, file, fy, user, dry_run, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"ファイル {file} が見つかりません")
+        user_obj = find_user(user)
+        bar = ProgressBar(self.stderr, "取込")
+        bar(0, 1)
+        result = import_actuals(
+            data=path.read_bytes(), fiscal_year=fy, user=user_obj, filename=path.name, dry_run=dry_run
+        )
+        bar(1, 1)
+        for row in result.rows:
+            if row.entry is not None and not row.errors and row.state != UNCHANGED:
+                before = row.before.actual_text if row.before else ""
+                name = row.indicator.name if row.indicator else row.entry.indicator_id
+                self.stdout.write(
+                    f"{row.row.number}行目 {name}: 「{before}」→「{row.entry.actual_text.strip()}」"
+                    f"（{STATE_LABELS[row.state]}）"
+                )
+        if not result.ok:
+            for message in result.errors:
+                self.stderr.write(message)
+            raise CommandError(f"{len(result.errors)} 件のエラーがあるため、何も書き込んでいません")
+        counts = result.counts()
+        summary = "、".join(f"{STATE_LABELS[state]} {counts[state]} 行" for state in ("new", "changed", "unchanged"))
+        self.stdout.write(f"試行のため書き込んでいません（{summary}）" if dry_run else f"書き込みました（{summary}）")

@@ -1,0 +1,209 @@
+"""Importing a filled-in actuals template: check every row, preview, then write through the entry service.
+
+``check_actuals`` reads the file, applies the spreadsheet-only checks (columns, identifiers, formulas),
+maps the rows to ``kpis.entry.ActualEntry`` and runs ``validate_entries`` (scope, unknown KPIs, year,
+locks, numbers, duplicates), adding the sheet, row and column to each error. ``import_actuals`` writes
+only when there is no error at all, through ``save_entries`` (one transaction, audit history, marks).
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from kpis.entry import ActualEntry, EntryError, EntryValidationError, SaveResult, save_entries, validate_entries
+from kpis.models import Indicator, IndicatorValue
+from kpis.sheets.columns import BY_KEY, FIELD_COLUMNS, check_key
+from kpis.sheets.reader import ParsedSheet, SheetRow, read_actuals
+from plans.access import can_import, can_view_plan
+from plans.models import Plan
+
+NEW, CHANGED, UNCHANGED, INVALID = "new", "changed", "unchanged", "invalid"
+STATE_LABELS = {NEW: "新規", CHANGED: "変更", UNCHANGED: "変更なし", INVALID: "エラー"}
+ENTRY_KEYS = ("actual", "note", "evidence_url")
+
+
+@dataclass
+class RowCheck:
+    row: SheetRow
+    entry: ActualEntry | None = None
+    indicator: Indicator | None = None
+    before: IndicatorValue | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        if self.errors:
+            return INVALID
+        before = self.before
+        old = (before.actual_text, before.note, before.evidence_url) if before else ("", "", "")
+        new = (self.entry.actual_text.strip(), self.entry.note.strip(), self.entry.evidence_url.strip())
+        if old == new:
+            return UNCHANGED
+        return NEW if not any(old) else CHANGED
+
+
+@dataclass
+class ActualsCheck:
+    fiscal_year: int
+    sheet: ParsedSheet
+    plan: Plan | None = None
+    rows: list[RowCheck] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    saved: SaveResult | None = None
+
+    @property
+    def errors(self) -> list[str]:
+        return self.problems + [message for row in self.rows for message in row.errors]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def entries(self) -> list[ActualEntry]:
+        return [row.entry for row in self.rows if row.entry is not None]
+
+    def counts(self) -> dict[str, int]:
+        counted = Counter(row.state for row in self.rows)
+        return {state: counted.get(state, 0) for state in (NEW, CHANGED, UNCHANGED, INVALID)}
+
+
+def where(sheet: ParsedSheet, row: SheetRow, key: str) -> str:
+    """シート 実績入力 12行目 F列（実績）."""
+    return f"シート {sheet.sheet} {row.number}行目 {sheet.letters[key]}列（{BY_KEY[key].header}）"
+
+
+def check_actuals(data: bytes, *, user, fiscal_year: int, filename: str = "") -> ActualsCheck:
+    return check_sheet(read_actuals(data, filename), user=user, fiscal_year=fiscal_year)
+
+
+def check_sheet(sheet: ParsedSheet, *, user, fiscal_year: int) -> ActualsCheck:
+    """Every problem of a read sheet, and per row the entry and its current value (for the preview)."""
+    result = ActualsCheck(fiscal_year=fiscal_year, sheet=sheet, problems=list(sheet.problems))
+    if result.problems:
+        return result
+    result.rows = [check_row(sheet, row) for row in sheet.rows if not blank(row)]
+    if not result.rows:
+        result.problems.append(f"シート {sheet.sheet}: 取り込む行がありません")
+        return result
+    plan_ids = Counter(
+        Indicator.objects.filter(pk__in=[e.indicator_id for e in result.entries]).values_list("plan_id", flat=True)
+    )
+    if not plan_ids:
+        if not any(row.errors for row in result.rows):
+            result.problems.append(
+                f"シート {sheet.sheet}: どの計画の指標も見つかりません。テンプレートを出力し直してください"
+            )
+        return result
+    result.plan = Plan.objects.select_related("municipality").get(pk=plan_ids.most_common(1)[0][0])
+    if not can_import(user, result.plan):
+        result.rows = []  # nothing about the rows of a plan the user may not import into
+        named = f"「{result.plan}」" if can_view_plan(user, result.plan) else "このファイルの指標"
+        result.problems.append(f"{named}の実績を取り込む権限がありません")
+        return result
+    attach_entry_errors(result, validate_entries(user, result.plan, fiscal_year, result.entries))
+    attach_before(result)
+    return result
+
+
+def blank(row: SheetRow) -> bool:
+    return not any(row.text(key).strip() for key in ("indicator_id", "fiscal_year", *ENTRY_KEYS))
+
+
+def check_row(sheet: ParsedSheet, row: SheetRow) -> RowCheck:
+    """The spreadsheet-only checks of one row; an entry for the entry service when they pass."""
+    checked = RowCheck(row)
+    for key, found in row.cells.items():
+        if found.formula and BY_KEY[key].read:
+            checked.errors.append(
+                f"{where(sheet, row, key)}: 「{found.text}」は数式です。数式ではなく値を入力してください"
+            )
+    if checked.errors:
+        return checked
+    id_text, fy_text, key_text = (row.text(k).strip() for k in ("indicator_id", "fiscal_year", "check"))
+    if not id_text:
+        checked.errors.append(
+            f"{where(sheet, row, 'indicator_id')}: 指標IDがありません。行を追加せず、出力されたテンプレートの行に入力してください"
+        )
+        return checked
+    if not (id_text.isdigit() and fy_text.isdigit()) or check_key(id_text, fy_text) != key_text:
+        checked.errors.append(
+            f"{where(sheet, row, 'check')}: 「{key_text}」は指標ID「{id_text}」・年度「{fy_text}」と一致しません。"
+            "識別子の列（指標ID・年度・照合キー）は変更しないでください（必要ならテンプレートを出力し直してください）"
+        )
+        return checked
+    checked.entry = ActualEntry(
+        indicator_id=int(id_text),
+        fiscal_year=int(fy_text),
+        actual_text=row.text("actual"),
+        note=row.text("note"),
+        evidence_url=row.text("evidence_url").strip(),
+    )
+    return checked
+
+
+# What was found, by the entry service's field and message (its messages say what is expected).
+FOUND = [
+    ("actual_text", "数値で入力", "は数値ではありません"),
+    ("actual_text", "数式", "は数式の形をしています"),
+    ("note", "数式", "は数式の形をしています"),
+    ("actual_text", "文字以内", "は長すぎます"),
+    ("evidence_url", "", "はURLではありません"),
+    ("indicator_id", "見つかりません", "は登録されていない指標IDです"),
+    ("indicator_id", "この計画の指標ではありません", "は別の計画の指標IDです"),
+    ("indicator_id", "重複", "は重複しています"),
+    ("indicator_id", "権限", "は担当外の指標です"),
+    ("fiscal_year", "の実績を入力してください", "は対象の年度ではありません"),
+    ("fiscal_year", "計画期間", "は計画期間外の年度です"),
+    ("fiscal_year", "", "は入力できない年度です"),
+]
+
+
+def entry_message(sheet: ParsedSheet, row: SheetRow, error: EntryError) -> str:
+    """シート 実績入力 12行目 F列（実績）: 「abc」は数値ではありません。数値で入力してください（単位: 件）."""
+    found = next(
+        (phrase for name, part, phrase in FOUND if name == error.field and part in error.message),
+        "は受け付けられません",
+    )
+    key = FIELD_COLUMNS.get(error.field, "indicator_id")
+    return f"{where(sheet, row, key)}: 「{error.value}」{found}。{error.message}"
+
+
+def attach_entry_errors(result: ActualsCheck, errors: list[EntryError]) -> None:
+    with_entries = [row for row in result.rows if row.entry is not None]
+    for error in errors:
+        row = with_entries[error.index]
+        row.errors.append(entry_message(result.sheet, row.row, error))
+
+
+def attach_before(result: ActualsCheck) -> None:
+    """The current values and KPIs, for the preview (two queries)."""
+    ids = [e.indicator_id for e in result.entries]
+    before = {
+        v.indicator_id: v for v in IndicatorValue.objects.filter(indicator_id__in=ids, fiscal_year=result.fiscal_year)
+    }
+    indicators = Indicator.objects.select_related("measure").in_bulk(ids)
+    for row in result.rows:
+        if row.entry is not None:
+            row.before = before.get(row.entry.indicator_id)
+            row.indicator = indicators.get(row.entry.indicator_id)
+
+
+def import_actuals(*, data: bytes, fiscal_year: int, user, filename: str = "", dry_run: bool = False) -> ActualsCheck:
+    """Check the file; unless dry_run or anything is wrong, write every row in one transaction."""
+    result = check_actuals(data, user=user, fiscal_year=fiscal_year, filename=filename)
+    if not dry_run:
+        save_checked(result, user=user, filename=filename)
+    return result
+
+
+def save_checked(result: ActualsCheck, *, user, filename: str = "") -> None:
+    """Write a check without errors through save_entries (validated again inside its transaction)."""
+    if not result.ok:
+        return
+    reason = f"表計算ファイル {filename}" if filename else "表計算ファイル"
+    try:
+        result.saved = save_entries(
+            user, result.plan, result.fiscal_year, result.entries, reason=reason, source="import"
+        )
+    except EntryValidationError as error:  # the data changed since the check (a year was locked meanwhile)
+        attach_entry_errors(result, error.errors)

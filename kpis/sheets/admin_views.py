@@ -1,0 +1,182 @@
+"""Admin wiring for spreadsheets.
+
+- ``PlanSheetsMixin`` (on the Plan admin): download the review workbook or the actuals template of a
+  fiscal year (a small form asks for it), also reachable as changelist actions.
+- ``ActualsImportMixin`` (on the IndicatorValue admin): django-import-export's import page with the
+  actuals resource: upload → preview (per row new / changed / unchanged, or the errors) → confirm,
+  which writes every row in one transaction or nothing.
+"""
+
+import datetime
+import tempfile
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from import_export.admin import ImportMixin
+from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.results import RowResult
+
+from kpis.sheets.resource import ActualsResource, ActualsSheetFormat
+from kpis.sheets.review import build_review_workbook
+from kpis.sheets.template import build_actuals_template
+from plans.access import can_export, has_role
+from plans.fiscal import label as fy_label
+from plans.models import FY_MAX, FY_MIN
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHEETS = {
+    "review": ("審査用ワークブック（目標達成状況・施策集）", "review"),
+    "template": ("実績入力テンプレート", "actuals"),
+}
+
+
+def current_fiscal_year(today: datetime.date | None = None) -> int:
+    today = today or datetime.date.today()
+    return today.year if today.month >= 4 else today.year - 1
+
+
+class FiscalYearForm(forms.Form):
+    fy = forms.TypedChoiceField(label="年度", coerce=int)
+
+    def __init__(self, plan, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        years = plan.fiscal_years
+        self.fields["fy"].choices = [(fy, fy_label(fy)) for fy in years]
+        # Reviews look back at the year just ended.
+        self.fields["fy"].initial = min(max(current_fiscal_year() - 1, years[0]), years[-1])
+
+
+def build_file(kind: str, plan, fy: int, user):
+    handle = tempfile.TemporaryFile()  # large workbooks never sit whole in memory
+    if kind == "review":
+        build_review_workbook(plan, fy, handle, user=user)
+    else:
+        build_actuals_template(plan, fy, handle, user=user)
+    handle.seek(0)
+    return handle
+
+
+@admin.action(description="審査用ワークブック（Excel）を出力")
+def export_review_sheets(modeladmin, request, queryset):
+    return redirect_to_sheet(modeladmin, request, queryset, "review")
+
+
+@admin.action(description="実績入力テンプレート（Excel）を出力")
+def export_actuals_template(modeladmin, request, queryset):
+    return redirect_to_sheet(modeladmin, request, queryset, "template")
+
+
+def redirect_to_sheet(modeladmin, request, queryset, kind):
+    plans = list(queryset[:2])
+    if len(plans) != 1:
+        modeladmin.message_user(request, "計画を1件だけ選んでください", messages.ERROR)
+        return None
+    return HttpResponseRedirect(reverse("admin:plans_plan_sheets", args=[plans[0].pk, kind]))
+
+
+class PlanSheetsMixin:
+    """For the Plan ModelAdmin: /<id>/sheets/review/ and /<id>/sheets/template/ and two actions."""
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.sheet_view)
+        return [path("<path:object_id>/sheets/<slug:kind>/", view, name="plans_plan_sheets")] + super().get_urls()
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        for action in (export_review_sheets, export_actuals_template):
+            actions[action.__name__] = self.get_action(action)
+        return actions
+
+    def sheet_view(self, request, object_id, kind):
+        if kind not in SHEETS:
+            raise Http404("unknown sheet")
+        plan = get_object_or_404(self.get_queryset(request).select_related("municipality"), pk=object_id)
+        if not can_export(request.user, plan):
+            raise PermissionDenied
+        form = FiscalYearForm(plan, request.GET or None)
+        title, suffix = SHEETS[kind]
+        if form.is_valid():
+            fy = form.cleaned_data["fy"]
+            filename = f"{plan.municipality.code}-{plan.slug}-{fy}-{suffix}.xlsx"
+            handle = build_file(kind, plan, fy, request.user)
+            return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": plan,
+            "title": f"{title}の出力",
+            "sheet_title": title,
+            "kind": kind,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/kpis/sheets/export_form.html", context)
+
+
+class ActualsImportForm(ImportForm):
+    fiscal_year = forms.IntegerField(
+        label="年度", min_value=FY_MIN, max_value=FY_MAX, help_text="取り込む実績の年度（西暦）。例: 2024"
+    )
+    field_order = ["resource", "fiscal_year", "import_file", "format"]
+
+
+class ActualsConfirmForm(ConfirmImportForm):
+    fiscal_year = forms.IntegerField(widget=forms.HiddenInput(), min_value=FY_MIN, max_value=FY_MAX)
+
+
+class ActualsImportMixin(ImportMixin):
+    """For the IndicatorValue ModelAdmin: import filled-in actuals templates with a preview."""
+
+    resource_classes = [ActualsResource]
+    import_form_class = ActualsImportForm
+    confirm_form_class = ActualsConfirmForm
+    import_template_name = "admin/kpis/sheets/import_actuals.html"
+    skip_admin_log = True  # the audit history (django-simple-history, through save_entries) records each row
+
+    @property
+    def import_formats(self):
+        return [ActualsSheetFormat]
+
+    def has_import_permission(self, request):
+        return has_role(request.user)
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        form = kwargs.get("form")
+        cleaned = getattr(form, "cleaned_data", None) or {}
+        return {"fiscal_year": cleaned.get("fiscal_year")}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["fiscal_year"] = import_form.cleaned_data["fiscal_year"]
+        return initial
+
+    def process_result(self, result, request):
+        """After confirm: on any error show it (nothing was written), else say what was written."""
+        if result.has_errors() or result.has_validation_errors():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "実績の取込",
+                "opts": self.model._meta,
+                "result": result,
+                "form": self.get_import_form_class(request)(
+                    self.get_import_formats(), self.get_import_resource_classes(request)
+                ),
+                "import_error_display": self.import_error_display,
+                "fields_list": [
+                    (r.get_display_name(), [f.column_name for f in r().get_user_visible_fields()])
+                    for r in self.get_import_resource_classes(request)
+                ],
+            }
+            return TemplateResponse(request, [self.import_template_name], context)
+        totals = result.totals
+        messages.success(
+            request,
+            f"実績を取り込みました（新規 {totals[RowResult.IMPORT_TYPE_NEW]} 行、"
+            f"変更 {totals[RowResult.IMPORT_TYPE_UPDATE]} 行、変更なし {totals[RowResult.IMPORT_TYPE_SKIP]} 行）",
+        )
+        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))

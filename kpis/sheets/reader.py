@@ -1,0 +1,172 @@
+"""Reading a filled-in actuals template (.xlsx, or the same sheet saved as .csv) into plain rows.
+
+Only what a spreadsheet can get wrong is checked here: the file, the sheet, the header row and its
+columns. Everything about the values is the import's (``kpis.sheets.actuals``) and the entry service's.
+"""
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from zipfile import BadZipFile
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+from kpis.sheets.columns import COLUMNS, READ_COLUMNS, SHEET
+
+HEADER_SEARCH_ROWS = 10
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class Found:
+    text: str
+    formula: bool = False
+
+
+@dataclass
+class SheetRow:
+    number: int
+    cells: dict[str, Found]
+
+    def text(self, key: str) -> str:
+        return self.cells[key].text if key in self.cells else ""
+
+
+@dataclass
+class ParsedSheet:
+    sheet: str = SHEET
+    header_row: int = 0
+    letters: dict[str, str] = field(default_factory=dict)  # column key → letter
+    rows: list[SheetRow] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # file-level errors, exact texts
+
+
+def read_actuals(data: bytes, filename: str = "") -> ParsedSheet:
+    if filename.lower().endswith(".xls"):
+        return ParsedSheet(
+            problems=["Excel 97-2003 形式（.xls）のファイルは読み込めません。.xlsx 形式で保存し直してください"]
+        )
+    if data.startswith(XLSX_MAGIC):
+        return read_xlsx(data)
+    return read_csv(data)
+
+
+def read_xlsx(data: bytes) -> ParsedSheet:
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
+        return ParsedSheet(problems=["ファイルを読み込めません。出力した実績入力テンプレート（.xlsx）を使ってください"])
+    try:
+        if SHEET not in workbook.sheetnames:
+            names = "、".join(workbook.sheetnames)
+            return ParsedSheet(
+                problems=[
+                    f"シート「{SHEET}」が見つかりません（このファイルのシート: {names}）。"
+                    "出力した実績入力テンプレートを使ってください"
+                ]
+            )
+        ws = workbook[SHEET]
+        ws.reset_dimensions()  # files written in streaming mode carry no reliable dimension
+        grid = ([cell_found(c) for c in row] for row in ws.iter_rows())
+        return parse_grid(grid)
+    finally:
+        workbook.close()
+
+
+def cell_found(cell) -> Found:
+    value = cell.value
+    if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("=")):
+        return Found(str(value), formula=True)
+    return Found(cell_text(value, getattr(cell, "number_format", "") or ""))
+
+
+def cell_text(value, number_format: str = "") -> str:
+    """A cell's value as the text a user typed: 12 not 12.0, 75.4% not 0.754."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        number = Decimal(repr(value))
+        if "%" in number_format:
+            return plain_number(number * 100) + "%"
+        return plain_number(number)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def plain_number(number: Decimal) -> str:
+    return format(number.normalize(), "f")
+
+
+def read_csv(data: bytes) -> ParsedSheet:
+    """CSV as Excel saves it: UTF-8 (with or without BOM) or, from a Japanese Excel, Shift_JIS (cp932)."""
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        return ParsedSheet(problems=["CSVファイルの文字コードを判別できません。UTF-8 で保存し直してください"])
+    grid = ([Found(value) for value in row] for row in csv.reader(io.StringIO(text, newline="")))
+    return parse_grid(grid)
+
+
+def normalize_header(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").replace(" ", "").strip()
+
+
+def header_positions(row: list[Found]) -> dict[str, int]:
+    wanted = {normalize_header(c.header): c.key for c in COLUMNS}
+    positions: dict[str, int] = {}
+    for index, found in enumerate(row):
+        key = wanted.get(normalize_header(found.text))
+        if key:
+            positions.setdefault(key, index)
+    return positions
+
+
+def parse_grid(grid) -> ParsedSheet:
+    """Find the header row among the first rows, map the columns by header, keep every later row."""
+    parsed = ParsedSheet()
+    positions: dict[str, int] | None = None
+    best: dict[str, int] = {}
+    best_row = 1
+    for number, row in enumerate(grid, 1):
+        if positions is None:
+            found = header_positions(row)
+            if all(column.key in found for column in READ_COLUMNS):
+                positions, parsed.header_row = found, number
+            elif len(found) > len(best):
+                best, best_row = found, number
+            if positions is None and number >= HEADER_SEARCH_ROWS:
+                break
+            continue
+        parsed.rows.append(SheetRow(number, {key: row[i] for key, i in positions.items() if i < len(row)}))
+    if positions is None:
+        return missing_columns(parsed, best, best_row)
+    parsed.letters = {key: get_column_letter(index + 1) for key, index in positions.items()}
+    return parsed
+
+
+def missing_columns(parsed: ParsedSheet, best: dict[str, int], row: int) -> ParsedSheet:
+    if not best:
+        parsed.problems.append(
+            f"シート {parsed.sheet}: 見出し行（指標ID・年度・実績 など）が見つかりません。"
+            "出力した実績入力テンプレートを使ってください"
+        )
+        return parsed
+    for column in READ_COLUMNS:
+        if column.key not in best:
+            parsed.problems.append(
+                f"シート {parsed.sheet} {row}行目: 列「{column.header}」が見つかりません。"
+                "テンプレートの見出しは変更・削除しないでください"
+            )
+    return parsed

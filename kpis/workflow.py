@@ -1,0 +1,223 @@
+"""The yearly reporting workflow of a plan: department reports, HQ review, publication and locking.
+
+Per plan × fiscal year (``PlanYear``): open → published → locked.
+Per department inside it (``DepartmentReport``): open → submitted → approved, or returned (差戻し, with a
+comment) → submitted again. A year is published once no report waits for review; publishing makes the
+year's actuals and marks public (kpis.visibility). A locked year is read-only everywhere; only HQ may
+correct a value, with a reason, and the change is shown publicly as 訂正.
+
+Every transition checks permissions (``PermissionDenied``) and state (``WorkflowError``) and says in
+Japanese what was wrong.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from dxportal.public_cache import bump_generation
+from kpis import audit
+from kpis.models import DepartmentReport, IndicatorValue, PlanYear
+from kpis.services import recompute_plan_marks
+from measures.models import MeasureDepartment
+from plans import access
+from plans.fiscal import label as fy_label
+
+Report = DepartmentReport.Status
+Year = PlanYear.Status
+
+
+class WorkflowError(Exception):
+    """A transition that the current state does not allow."""
+
+
+def year_status(plan, fiscal_year: int) -> str:
+    status = PlanYear.objects.filter(plan=plan, fiscal_year=fiscal_year).values_list("status", flat=True).first()
+    return status or Year.OPEN
+
+
+def plan_year(plan, fiscal_year: int, user=None) -> PlanYear:
+    """The year's state row, locked for this transaction; created (open) on first use."""
+    if not plan.accepts_fiscal_year(fiscal_year):
+        raise WorkflowError(f"{fy_label(fiscal_year)}はこの計画の期間外です")
+    year = PlanYear.objects.select_for_update().filter(plan=plan, fiscal_year=fiscal_year).first()
+    if year is None:
+        year = _save(PlanYear(plan=plan, fiscal_year=fiscal_year), user, "受付開始")
+    return year
+
+
+def plan_departments(plan):
+    """Departments that own at least one measure with a KPI in the plan (the ones that report)."""
+    from plans.models import Department
+
+    return Department.objects.filter(ownerships__measure__plan=plan, ownerships__measure__kpis__isnull=False).distinct()
+
+
+def entry_blockers(user, plan, fiscal_year: int):
+    """A function indicator → why the user may not enter its actual this year (None = allowed).
+
+    Reads the year and report states once, so checking a whole entry screen costs two queries.
+    """
+    status = year_status(plan, fiscal_year)
+    if status == Year.LOCKED:
+        message = (
+            f"{fy_label(fiscal_year)}は確定（ロック）済みのため変更できません（訂正は推進本部が理由を付けて行います）"
+        )
+        return lambda indicator: message
+    if access.is_hq(user, plan.municipality_id):
+        return lambda indicator: None
+    if status == Year.PUBLISHED:
+        message = f"{fy_label(fiscal_year)}は公表済みのため、変更は推進本部に依頼してください"
+        return lambda indicator: message
+    mine = set(access.user_departments(user).values_list("pk", flat=True))
+    blocked = set(
+        DepartmentReport.objects.filter(
+            plan_year__plan=plan,
+            plan_year__fiscal_year=fiscal_year,
+            department__in=mine,
+            status__in=[Report.SUBMITTED, Report.APPROVED],
+        ).values_list("department_id", flat=True)
+    )
+    owners: dict[int, set[int]] = {}
+    for measure_id, department_id in MeasureDepartment.objects.filter(
+        measure__plan=plan, department__in=mine
+    ).values_list("measure_id", "department_id"):
+        owners.setdefault(measure_id, set()).add(department_id)
+    message = "担当課の報告が提出済みのため変更できません（差戻し後に修正できます）"
+
+    def blocker(indicator):
+        open_owners = owners.get(indicator.measure_id, set()) - blocked
+        return None if open_owners or not owners.get(indicator.measure_id) else message
+
+    return blocker
+
+
+def staff_departments_blocked(user, value) -> bool:
+    indicator = value.indicator
+    return entry_blockers(user, indicator.plan, value.fiscal_year)(indicator) is not None
+
+
+def _report(plan, fiscal_year, department, user) -> DepartmentReport:
+    """The department's report row (unsaved when new: the first save is then the transition itself)."""
+    year = plan_year(plan, fiscal_year, user)
+    report = DepartmentReport.objects.select_for_update().filter(plan_year=year, department=department).first()
+    return report or DepartmentReport(plan_year=year, department=department)
+
+
+def _save(obj, user, reason=""):
+    audit.record(obj, user=user, source="workflow", reason=reason)
+    obj.save()
+    return obj
+
+
+@transaction.atomic
+def submit(user, plan, fiscal_year: int, department) -> DepartmentReport:
+    """A department submits its actuals of the year for HQ review."""
+    is_member = access.user_departments(user).filter(pk=department.pk).exists()
+    if (
+        not (is_member or access.is_hq(user, plan.municipality_id))
+        or department.municipality_id != plan.municipality_id
+    ):
+        raise PermissionDenied(f"{department}の報告を提出する権限がありません")
+    if year_status(plan, fiscal_year) != Year.OPEN:
+        raise WorkflowError(f"{fy_label(fiscal_year)}は公表済みのため提出できません")
+    if not plan_departments(plan).filter(pk=department.pk).exists():
+        raise WorkflowError(f"{department}はこの計画の指標を担当していません")
+    report = _report(plan, fiscal_year, department, user)
+    if report.status not in (Report.OPEN, Report.RETURNED):
+        raise WorkflowError(
+            f"{department}の報告は{report.get_status_display()}です（提出できるのは入力中か差戻しのとき）"
+        )
+    report.status, report.submitted_by, report.submitted_at = Report.SUBMITTED, user, timezone.now()
+    return _save(report, user, "提出")
+
+
+def _review(user, report: DepartmentReport, allowed: tuple[str, ...], verb: str):
+    plan = report.plan_year.plan
+    if not access.can_review(user, plan):
+        raise PermissionDenied(f"{report.department}の報告を{verb}する権限がありません（推進本部のみ）")
+    if report.plan_year.status != Year.OPEN:
+        raise WorkflowError(f"{fy_label(report.plan_year.fiscal_year)}は公表済みのため{verb}できません")
+    if report.status not in allowed:
+        raise WorkflowError(f"{report.department}の報告は{report.get_status_display()}のため{verb}できません")
+
+
+@transaction.atomic
+def approve(user, report: DepartmentReport) -> DepartmentReport:
+    """HQ accepts a submitted report."""
+    _review(user, report, (Report.SUBMITTED,), "承認")
+    report.status, report.reviewed_by, report.reviewed_at = Report.APPROVED, user, timezone.now()
+    return _save(report, user, "承認")
+
+
+@transaction.atomic
+def return_(user, report: DepartmentReport, comment: str) -> DepartmentReport:
+    """HQ sends a submitted (or approved) report back to the department with a comment (差戻し)."""
+    _review(user, report, (Report.SUBMITTED, Report.APPROVED), "差戻し")
+    if not comment.strip():
+        raise WorkflowError("差戻しの理由を入力してください")
+    report.status, report.comment = Report.RETURNED, comment.strip()
+    report.reviewed_by, report.reviewed_at = user, timezone.now()
+    return _save(report, user, f"差戻し: {comment.strip()}")
+
+
+@transaction.atomic
+def publish_year(user, plan, fiscal_year: int) -> PlanYear:
+    """Make the year's actuals and marks public; refused while a department report awaits review."""
+    if not access.can_publish(user, plan):
+        raise PermissionDenied("年度を公表する権限がありません（推進本部のみ）")
+    year = plan_year(plan, fiscal_year, user)
+    if year.status != Year.OPEN:
+        raise WorkflowError(f"{fy_label(fiscal_year)}は既に{year.get_status_display()}です")
+    pending = list(
+        year.reports.filter(status__in=[Report.SUBMITTED, Report.RETURNED])
+        .select_related("department")
+        .order_by("department__name")
+    )
+    if pending:
+        names = "、".join(f"{r.department}（{r.get_status_display()}）" for r in pending)
+        raise WorkflowError(f"確認が終わっていない担当課があるため公表できません: {names}")
+    year.status, year.published_by, year.published_at = Year.PUBLISHED, user, timezone.now()
+    _save(year, user, "公表")
+    transaction.on_commit(bump_generation)
+    return year
+
+
+@transaction.atomic
+def lock_year(user, plan, fiscal_year: int) -> PlanYear:
+    """Close a published year: its values become read-only (corrections only)."""
+    if not access.can_lock(user, plan):
+        raise PermissionDenied("年度を確定（ロック）する権限がありません（推進本部のみ）")
+    year = plan_year(plan, fiscal_year, user)
+    if year.status != Year.PUBLISHED:
+        raise WorkflowError(f"{fy_label(fiscal_year)}は{year.get_status_display()}です（確定できるのは公表済みの年度）")
+    year.status, year.locked_by, year.locked_at = Year.LOCKED, user, timezone.now()
+    _save(year, user, "確定")
+    transaction.on_commit(bump_generation)
+    return year
+
+
+@transaction.atomic
+def correct_locked_value(user, value: IndicatorValue, actual_text: str, reason: str) -> IndicatorValue:
+    """HQ corrects the actual of a locked year; the reason is kept and the change shows publicly as 訂正."""
+    from kpis.entry import looks_like_formula, parse_actual, unit_hint
+
+    plan = value.indicator.plan
+    if not access.can_correct(user, plan):
+        raise PermissionDenied("確定した年度の値を訂正する権限がありません（推進本部のみ）")
+    if year_status(plan, value.fiscal_year) != Year.LOCKED:
+        raise WorkflowError(
+            f"{fy_label(value.fiscal_year)}は確定（ロック）されていません（通常の入力で変更してください）"
+        )
+    if not reason.strip():
+        raise WorkflowError("訂正の理由を入力してください")
+    text = actual_text.strip()
+    number, ok = parse_actual(value.indicator, text)
+    if not ok or looks_like_formula(text):
+        raise WorkflowError(f"数値で入力してください{unit_hint(value.indicator)}")
+    value = IndicatorValue.objects.select_for_update().get(pk=value.pk)
+    value.actual_text, value.actual_value = text, number
+    audit.record(value, user=user, source="correction", reason=reason)
+    value.save()
+    recompute_plan_marks(plan)
+    transaction.on_commit(bump_generation)
+    return value

@@ -1,0 +1,97 @@
+"""Reads for the public pages: only published plans, and actuals/marks only of published years.
+
+Every function here costs a fixed number of queries whatever the number of measures. The visibility
+rule itself lives in kpis.visibility; this module only applies it.
+"""
+
+from collections import defaultdict
+
+from django.db.models import Count, Prefetch, Q
+
+from kpis.models import IndicatorValue
+from measures.models import MeasureDepartment, MeasureListing, MeasureMark
+from plans.marks import MARK_ORDER
+from plans.models import Department, Plan
+
+PUBLISHED = Plan.Status.PUBLISHED
+
+
+def public_marks():
+    """Prefetch of a measure's public yearly marks into ``measure.public_marks``."""
+    return Prefetch("marks", queryset=MeasureMark.objects.public(), to_attr="public_marks")
+
+
+def public_values():
+    """Prefetch of an indicator's values annotated with ``actual_public``; callers ``mask`` them before showing."""
+    return Prefetch("values", queryset=IndicatorValue.objects.with_publication())
+
+
+def mask(value):
+    """Blank, in memory only, what residents may not see yet of a value: its actual and its marks.
+
+    The target stays: it is printed in the plan. Callers never save a masked value.
+    """
+    if value is not None and not value.actual_public:
+        value.actual_text, value.actual_value, value.achievement_text, value.note = "", None, "", ""
+        value.computed = value.override = value.override_reason = value.explanation = ""
+    return value
+
+
+def measure_listing(queryset):
+    """Measures with their listings (category), owners (department) and public marks."""
+    return queryset.select_related("plan__municipality").prefetch_related(
+        Prefetch("listings", queryset=MeasureListing.objects.select_related("category")),
+        Prefetch("ownerships", queryset=MeasureDepartment.objects.select_related("department")),
+        public_marks(),
+    )
+
+
+def latest_mark(measure):
+    """The measure's latest public mark that has a final mark (None when it has none)."""
+    marks = [m for m in measure.public_marks if m.mark]
+    return max(marks, key=lambda m: m.fiscal_year) if marks else None
+
+
+def latest_year_counts(plans) -> dict[int, dict]:
+    """Per plan id: the latest fiscal year with a public mark and its counts per mark code, in one query."""
+    rows = (
+        MeasureMark.objects.public()
+        .filter(measure__plan__in=[p.pk for p in plans])
+        .values_list("measure__plan_id", "fiscal_year", "computed", "override")
+        .annotate(n=Count("pk"))
+    )
+    years: dict[int, dict[int, dict]] = defaultdict(dict)
+    for plan_id, fy, computed, override, n in rows:
+        final = override or computed
+        if final:
+            counts = years[plan_id].setdefault(fy, {m.value: 0 for m in MARK_ORDER})
+            counts[final] += n
+    result = {}
+    for plan_id, by_year in years.items():
+        fy = max(by_year)
+        result[plan_id] = {"fy": fy, "counts": by_year[fy], "total": sum(by_year[fy].values())}
+    return result
+
+
+def public_departments(municipality) -> list[Department]:
+    """Departments that own at least one measure of a published plan, or whose 課 do, with counts.
+
+    Each has ``measure_count`` (its own measures) and ``subdepartments`` (its 課 with measures), and
+    the list holds the top-level ones (部, or 課 without a 部) in name order.
+    """
+    departments = list(
+        Department.objects.filter(municipality=municipality).annotate(
+            measure_count=Count(
+                "ownerships__measure",
+                filter=Q(ownerships__measure__plan__status=PUBLISHED),
+                distinct=True,
+            )
+        )
+    )
+    by_pk = {d.pk: d for d in departments}
+    for department in departments:
+        department.subdepartments = []
+    for department in departments:
+        if department.measure_count and department.parent_id in by_pk:
+            by_pk[department.parent_id].subdepartments.append(department)
+    return [d for d in departments if d.parent_id not in by_pk and (d.measure_count or d.subdepartments)]

@@ -1,0 +1,150 @@
+"""Role scoping for every plan-data admin: querysets, object permissions, foreign-key choices.
+
+The roles (plans.access) decide, not Django's model permissions: a staff user without a role sees no
+plan data even with model permissions, and HQ of one municipality never sees another's rows, whether
+through a changelist, a change page, an autocomplete, a foreign-key choice, an action or the history.
+"""
+
+from django.contrib import admin
+from django.db import models
+from django.db.models import Q
+from django.http import HttpResponse
+from simple_history.admin import SimpleHistoryAdmin
+
+from kpis import audit
+from plans import access
+
+
+class RoleScopedAdmin(SimpleHistoryAdmin):
+    """Base admin for plan data. Subclasses set ``scope`` and ``municipality_of``.
+
+    - ``scope(user) -> Q``: the rows the user may see;
+    - ``municipality_of(obj) -> int``: the municipality an object belongs to (HQ rights are per municipality);
+    """
+
+    history_list_display = ["history_change_reason"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    actions = ["export_history_csv"]
+
+    @staticmethod
+    def scope(user) -> Q:
+        raise NotImplementedError
+
+    @staticmethod
+    def municipality_of(obj) -> int:
+        raise NotImplementedError
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if access.is_superuser(request.user):
+            return queryset
+        # pk__in a subquery, not a filter on the joins: the role joins are multi-valued and would repeat rows.
+        return queryset.filter(pk__in=self.model._default_manager.filter(self.scope(request.user)).values("pk"))
+
+    def in_scope(self, request, obj) -> bool:
+        if access.is_superuser(request.user):
+            return True
+        if access.is_hq(request.user, self.municipality_of(obj)):
+            return True
+        return self.model._default_manager.filter(self.scope(request.user), pk=obj.pk).exists()
+
+    def has_module_permission(self, request):
+        return access.has_role(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        if not access.has_role(request.user):
+            return False
+        return obj is None or self.in_scope(request, obj)
+
+    def hq_right(self, request, obj) -> bool:
+        if obj is None:
+            return access.is_hq(request.user)
+        return access.is_hq(request.user, self.municipality_of(obj))
+
+    def has_add_permission(self, request, *args):
+        return self.hq_right(request, None)
+
+    def has_change_permission(self, request, obj=None):
+        return self.hq_right(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.hq_right(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        limited = scoped_choices(db_field.related_model, request.user)
+        if limited is not None:
+            kwargs["queryset"] = limited
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        audit.record(obj, user=request.user, source="admin")
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        audit.record(obj, user=request.user, source="admin")
+        super().delete_model(request, obj)
+
+    @admin.action(description="選択した項目の変更履歴をCSVで出力", permissions=["view"])
+    def export_history_csv(self, request, queryset):
+        """The full audit trail of the selected rows (queryset is already role-scoped by the changelist)."""
+        records = (
+            self.model.history.filter(**{f"{self.model._meta.pk.attname}__in": queryset.values("pk")})
+            .select_related("history_user")
+            .order_by(self.model._meta.pk.attname, "history_date", "history_id")
+        )
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.model._meta.model_name}-history.csv"'
+        response.write("\ufeff")  # BOM: Excel reads the CSV as UTF-8
+        audit.write_history_csv(response, records)
+        return response
+
+
+def scoped_choices(model, user):
+    """The rows of a related model a user may pick in a form (None: no limit)."""
+    from kpis.models import Indicator
+    from measures.models import Measure
+    from plans.models import Category, Department, Municipality, Plan, PlanRevision
+
+    if access.is_superuser(user):
+        return None
+    municipalities = access.hq_municipalities(user)
+    by_model = {
+        Municipality: Q(pk__in=municipalities),
+        Department: Q(municipality__in=municipalities),
+        Plan: Q(municipality__in=municipalities),
+        PlanRevision: Q(plan__municipality__in=municipalities),
+        Category: Q(plan__municipality__in=municipalities),
+        Measure: Q(plan__municipality__in=municipalities),
+        Indicator: access.indicator_scope(user),
+    }
+    if model not in by_model:
+        return None
+    return model._default_manager.filter(by_model[model])
+
+
+class ScopedInlineMixin:
+    """Inlines follow their parent's HQ rule: staff see them read-only."""
+
+    def _hq(self, request, obj):
+        if obj is None:
+            return access.is_hq(request.user)
+        plan = getattr(obj, "plan", obj)
+        return access.is_hq(request.user, plan.municipality_id)
+
+    def has_add_permission(self, request, obj=None):
+        return self._hq(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._hq(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._hq(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return access.has_role(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        limited = scoped_choices(db_field.related_model, request.user)
+        if limited is not None:
+            kwargs["queryset"] = limited
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
