@@ -87,8 +87,9 @@ def buffered(response):
     for name, value in response.items():
         plain[name] = value
     plain["Content-Length"] = str(len(plain.content))
-    if hasattr(response, "close"):
-        response.close()
+    # The stream is exhausted, so the original holds nothing to release. Don't call its close():
+    # that fires request_finished, which closes the database connection in the middle of the
+    # request (and breaks the test transaction on PostgreSQL). The WSGI server closes `plain`.
     return plain
 
 
