@@ -166,16 +166,22 @@ class BoardRow:
         return self.report.status if self.report else DepartmentReport.Status.OPEN
 
 
+def _board_indicators(plan):
+    return Indicator.objects.filter(plan=plan, measure__isnull=False, retired_in__isnull=True).exclude(
+        kind=Indicator.Kind.PLACEHOLDER
+    )
+
+
+def _entered(fiscal_year):
+    return Count("pk", filter=Q(values__fiscal_year=fiscal_year) & ~Q(values__actual_text=""), distinct=True)
+
+
 def board_rows(plan, fiscal_year) -> list[BoardRow]:
     """Per department: current KPIs it owns, how many have this year's actual, and its report. Three queries."""
     counts = (
-        Indicator.objects.filter(plan=plan, measure__isnull=False, retired_in__isnull=True)
-        .exclude(kind=Indicator.Kind.PLACEHOLDER)
+        _board_indicators(plan)
         .values("measure__ownerships__department")
-        .annotate(
-            total=Count("pk", distinct=True),
-            entered=Count("pk", filter=Q(values__fiscal_year=fiscal_year) & ~Q(values__actual_text=""), distinct=True),
-        )
+        .annotate(total=Count("pk", distinct=True), entered=_entered(fiscal_year))
     )
     by_department = {c["measure__ownerships__department"]: c for c in counts if c["measure__ownerships__department"]}
     reports = {
@@ -187,6 +193,18 @@ def board_rows(plan, fiscal_year) -> list[BoardRow]:
         BoardRow(d, by_department[d.pk]["total"], by_department[d.pk]["entered"], reports.get(d.pk))
         for d in departments
     ]
+
+
+def board_totals(plan, fiscal_year, rows: list[BoardRow]) -> dict:
+    """The 合計 row. A KPI of a measure shared by two 課 is in both rows but counted once here."""
+    counts = _board_indicators(plan).aggregate(total=Count("pk", distinct=True), entered=_entered(fiscal_year))
+    return {
+        "total": counts["total"],
+        "entered": counts["entered"],
+        "missing": counts["total"] - counts["entered"],
+        "submitted": sum(r.status == "submitted" for r in rows),
+        "returned": sum(r.status == "returned" for r in rows),
+    }
 
 
 BOARD_ACTIONS = {"approve", "return", "publish", "lock"}
@@ -215,13 +233,7 @@ def board_view(request, admin_site):
         "fiscal_year": fiscal_year,
         "fiscal_years": plan.fiscal_years,
         "rows": rows,
-        "totals": {
-            "total": sum(r.total for r in rows),
-            "entered": sum(r.entered for r in rows),
-            "missing": sum(r.missing for r in rows),
-            "submitted": sum(r.status == "submitted" for r in rows),
-            "returned": sum(r.status == "returned" for r in rows),
-        },
+        "totals": board_totals(plan, fiscal_year, rows),
         "year_status": workflow.year_status(plan, fiscal_year),
     }
     return TemplateResponse(request, "admin/kpis/board.html", context)
