@@ -27,10 +27,19 @@ preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() in ("1", "true"
 # The heartbeat file lives in memory: a slow or full disk must not get healthy workers killed.
 worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else None)
 
+# gunicorn 24+ opens a control socket at one path per user ($HOME/.gunicorn/gunicorn.ctl): two instances
+# on one host (a release and its successor, the benchmarks) would take it from each other. Off unless
+# GUNICORN_CONTROL_SOCKET names a path of this instance's own.
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+
 # The reverse proxy terminates TLS and sets X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
+# "-" is stderr: whatever runs gunicorn must read it (journald, docker). An unread pipe fills at
+# 64 KiB and then every worker that logs a line (a 404 warning) blocks in write(): the site goes silent.
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Request time in microseconds (%(D)s) for latency monitoring.

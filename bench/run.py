@@ -6,10 +6,12 @@ page cache on (Redis, as in production) and off (PUBLIC_CACHE_SECONDS=0). Each p
 reported as a ratio to /healthz measured in the same gunicorn run. It also counts SQL queries per
 page, times the review workbook, and compares the actuals import with django-import-export's default.
 
-    python bench/run.py [--databases sqlite,postgres] [--scales 1,50] [--seconds 8] [--connections 32]
+    python bench/run.py [--databases sqlite,postgres] [--scales 1,50,1741] [--seconds 8] [--connections 32]
+                        [--pages home,plan | all] [--port 18100] [--redis-url redis://127.0.0.1:6379/2]
 
 Results: a table on stdout and bench-results/bench-<timestamp>.json. Databases are kept in
-bench-results/ (SQLite) and as dxportal_bench_* (PostgreSQL) and reused when their size matches.
+bench-results/db/ (SQLite) and as dxportal_bench_* (PostgreSQL) and reused when their size matches;
+the JSON records per database and scale how long the load took (or that it was reused) and the size.
 """
 
 import argparse
@@ -31,14 +33,21 @@ PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 PG = "postgres://postgres@127.0.0.1:5432"
 PLAN = "/noshiro/dx-plan-2023"
-PAGES = {
-    "healthz": "/healthz",
+ALL_PAGES = {
+    "healthz": "/healthz",  # always measured: the other pages' ratios are to it
     "home": "/",
+    "prefecture": "/pref/05/",  # Akita: the real plans
+    "demo-prefecture": "/pref/90/",  # 1,000 demo municipalities at scale 1741; 404 below scale 5
+    "municipality": "/noshiro/",
     "plan": f"{PLAN}/",
     "summary": f"{PLAN}/summary/2023/",
     "measure": f"{PLAN}/measures/1-%281%29-%E2%91%A0/",
+    "roadmap": f"{PLAN}/roadmap/",
     "csv": f"{PLAN}/plan.csv",
+    "json": f"{PLAN}/plan.json",
 }
+DEFAULT_PAGES = ["home", "prefecture", "plan", "summary", "measure", "csv"]
+PAGES = {name: ALL_PAGES[name] for name in ["healthz", *DEFAULT_PAGES]}  # --pages changes it
 SHEET_TARGETS = ["noshiro/dx-plan-2023@2024", "akita/digital-plan-2-0@2024", "demo-9999/dx-plan-2023@2024"]
 
 
@@ -81,20 +90,36 @@ def existing(database: str, name: str, municipalities: set[int]) -> str | None:
         return None
 
 
-def prepare(database: str, scale: int) -> str:
-    """A database with `scale` municipalities: real plans first, then demo ones."""
+def database_bytes(database: str, url: str) -> int:
+    if database == "sqlite":
+        return Path(url.removeprefix("sqlite:///")).stat().st_size
+    name = url.rsplit("/", 1)[1]
+    sql = f"SELECT pg_database_size('{name}')"
+    out = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAq", "-c", sql], check=True, capture_output=True, text=True
+    )
+    return int(out.stdout.strip())
+
+
+def prepare(database: str, scale: int) -> tuple[str, dict]:
+    """A database with `scale` municipalities (real plans first, then demo ones) and how it was loaded."""
     url = existing(database, str(scale), {scale})
     if url:
-        return url
-    print(f"-- loading {scale} municipalities into {database}", flush=True)
+        print(f"-- reusing {database} × {scale}", flush=True)
+        return url, {"reused": True, "db_mib": round(database_bytes(database, url) / 2**20, 1)}
+    print(f"-- loading {scale} municipalities into {database} (load {os.getloadavg()[0]:.1f})", flush=True)
+    started = time.perf_counter()
     url = create_empty(database, str(scale))
     fixtures = sorted(str(p) for p in (ROOT / "fixtures").glob("*.json"))
     if scale < len(fixtures):
         fixtures = [f for f in fixtures if "noshiro" in f] + [f for f in fixtures if "noshiro" not in f]
     manage(url, "import_plan", *fixtures[:scale])
-    if scale > len(fixtures):
+    if scale > len(fixtures):  # prints its progress per batch of plans
         manage(url, "generate_demo_data", "--municipalities", str(scale - len(fixtures)))
-    return url
+    seconds = round(time.perf_counter() - started, 1)
+    size = round(database_bytes(database, url) / 2**20, 1)
+    print(f"-- loaded {database} × {scale} in {seconds} s, {size} MiB", flush=True)
+    return url, {"reused": False, "load_seconds": seconds, "db_mib": size, "load_average": os.getloadavg()}
 
 
 def prepare_io(database: str) -> str:
@@ -109,10 +134,19 @@ def prepare_io(database: str) -> str:
     return url
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port(first: int = 0) -> int:
+    """A free port: any (first=0), else the first free one from `first` up."""
+    for port in range(first, first + 100) if first else [0]:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise SystemExit(f"no free port in {first}–{first + 99}")
+
+
+REDIS_URL = "redis://127.0.0.1:6379/0"  # --redis-url changes it
 
 
 def production_env(url: str, cached: bool) -> dict:
@@ -123,7 +157,7 @@ def production_env(url: str, cached: bool) -> dict:
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": url,
-        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "REDIS_URL": REDIS_URL,
         "CACHE_KEY_PREFIX": f"bench-{secrets.token_hex(4)}",
         "PUBLIC_CACHE_SECONDS": "3600" if cached else "0",
         "GUNICORN_ACCESS_LOG": "",
@@ -132,14 +166,18 @@ def production_env(url: str, cached: bool) -> dict:
 
 
 def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [GUNICORN, "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # stderr to a file, never an unread pipe: once ~64 KiB of log lines fill a pipe, every worker
+    # blocks in write() and the site goes silent (the cause of the first soak's timeouts).
+    log_path = RESULTS / f"gunicorn-{port}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            [GUNICORN, "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     for _ in range(100):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
@@ -147,7 +185,7 @@ def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
         except OSError:
             time.sleep(0.2)
     server.kill()
-    raise SystemExit("gunicorn did not start: " + server.stderr.read()[-2000:])
+    raise SystemExit(f"gunicorn did not start: {log_path.read_text()[-2000:]}")
 
 
 def stop(server: subprocess.Popen) -> None:
@@ -187,13 +225,16 @@ def wrk(url: str, seconds: int, connections: int) -> dict:
     }
 
 
-def serve_and_measure(url: str, cached: bool, seconds: int, connections: int) -> dict:
-    port = free_port()
+def serve_and_measure(url: str, cached: bool, seconds: int, connections: int, first_port: int = 0) -> dict:
+    port = free_port(first_port)
     server = start_gunicorn(production_env(url, cached), port)
     try:
-        for path in PAGES.values():  # warm: fill the page cache and the workers' connections
+        for page, path in PAGES.items():  # warm: fill the page cache and the workers' connections
             for _ in range(3):
-                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30).read()
+                try:  # generous: gunicorn may still be finishing the previous wrk run's requests
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=120).read()
+                except OSError as error:
+                    raise SystemExit(f"warming {page} ({path}) failed: {error!r}") from error
         results = {page: wrk(f"http://127.0.0.1:{port}{path}", seconds, connections) for page, path in PAGES.items()}
     finally:
         stop(server)
@@ -205,16 +246,16 @@ def serve_and_measure(url: str, cached: bool, seconds: int, connections: int) ->
 
 def table(results: dict) -> str:
     lines = [
-        f"{'db':8} {'munis':>6} {'cache':6} {'page':8} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'queries':>7}"
+        f"{'db':8} {'munis':>6} {'cache':6} {'page':12} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'queries':>7}"
     ]
     for database, scales in results["pages"].items():
         for scale, modes in scales.items():
             queries = results["queries"][database][scale]
             for mode, pages in modes.items():
                 for page, r in pages.items():
-                    q = queries.get(PAGES[page], {}).get("queries", "")
+                    q = queries.get(ALL_PAGES[page], {}).get("queries", "")
                     lines.append(
-                        f"{database:8} {scale:>6} {mode:6} {page:8} {r['rps']:8.0f} {r['ratio']:6.2f} "
+                        f"{database:8} {scale:>6} {mode:6} {page:12} {r['rps']:8.0f} {r['ratio']:6.2f} "
                         f"{r['p50_ms']:7.1f} {r['p99_ms']:7.1f} {q!s:>7}"
                         + (f"  non-2xx {r['non_2xx']}" if r["non_2xx"] else "")
                     )
@@ -234,15 +275,30 @@ def machine() -> dict:
 
 
 def main():
+    global REDIS_URL
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--databases", default="sqlite,postgres")
-    parser.add_argument("--scales", default="1,50")
+    parser.add_argument("--scales", default="1,50", help="municipalities per database, e.g. 1,50,1741")
+    parser.add_argument(
+        "--pages",
+        default=",".join(DEFAULT_PAGES),
+        help=f"pages to load with wrk, 'all' for {','.join(p for p in ALL_PAGES if p != 'healthz')}",
+    )
+    parser.add_argument("--port", type=int, default=0, help="first port to try for gunicorn (default: any free)")
+    parser.add_argument("--redis-url", default=REDIS_URL, help="Redis for the page cache (default: %(default)s)")
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--import-actuals", type=int, default=10_000)
     parser.add_argument("--skip-io", action="store_true", help="skip the workbook and import benchmarks")
     parser.add_argument("--only-io", action="store_true", help="only the workbook and import benchmarks")
     args = parser.parse_args()
+    REDIS_URL = args.redis_url
+    names = [p for p in ALL_PAGES if p != "healthz"] if args.pages == "all" else args.pages.split(",")
+    unknown = set(names) - set(ALL_PAGES)
+    if unknown:
+        parser.error(f"unknown pages {sorted(unknown)}; known: {', '.join(ALL_PAGES)}")
+    PAGES.clear()
+    PAGES.update({name: ALL_PAGES[name] for name in ["healthz", *names]})
     # Production serves static files through whitenoise's manifest, which collectstatic writes.
     subprocess.run(
         [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"],
@@ -252,7 +308,7 @@ def main():
     )
     started = datetime.datetime.now(datetime.UTC)
     results = {"machine": machine(), "started": started.isoformat(timespec="seconds"), "args": vars(args)}
-    results.update(pages={}, queries={}, sheets={}, imports={})
+    results.update(data={}, pages={}, queries={}, sheets={}, imports={})
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"bench-{started:%Y%m%dT%H%M%S}.json"
 
@@ -261,12 +317,13 @@ def main():
         path.write_text(json.dumps(results, ensure_ascii=False, indent=1))
 
     for database in args.databases.split(","):
-        results["pages"][database], results["queries"][database] = {}, {}
+        results["pages"][database], results["queries"][database], results["data"][database] = {}, {}, {}
         for scale in [] if args.only_io else [int(s) for s in args.scales.split(",")]:
-            url = prepare(database, scale)
+            url, results["data"][database][scale] = prepare(database, scale)
+            save()
             results["queries"][database][scale] = probe(url, "queries", *PAGES.values())
             results["pages"][database][scale] = {
-                mode: serve_and_measure(url, mode == "cached", args.seconds, args.connections)
+                mode: serve_and_measure(url, mode == "cached", args.seconds, args.connections, args.port)
                 for mode in ("cached", "direct")
             }
             save()

@@ -1,6 +1,7 @@
 """`make soak`: 60 s of public traffic while staff save values and imports run, with two faults.
 
-Loopback only, PostgreSQL (database dxportal_soak, rebuilt each run) and Redis, gunicorn.conf.py.
+Loopback only, PostgreSQL (database SOAK_DATABASE, default dxportal_soak, rebuilt each run), Redis
+(SOAK_REDIS_URL, default db 0) and gunicorn.conf.py on SOAK_PORT (default: any free port).
 
 - Readers: threads fetch the public pages of several plans for the whole run and count statuses.
 - Staff: a process saves actuals through kpis.entry.save_entries in small batches and keeps a ledger
@@ -12,7 +13,11 @@ Loopback only, PostgreSQL (database dxportal_soak, rebuilt each run) and Redis, 
 - Fault 2: the PostgreSQL connection of a large import (300 → 600 measures) is terminated
   (pg_terminate_backend) halfway: the plan must be exactly as before; the import is then rerun.
 
-Prints a report and writes bench-results/soak-<timestamp>.json; exits 1 when any check fails.
+Prints a report and writes bench-results/soak-<timestamp>.json (gunicorn's log next to it); exits 1
+when any check fails. gunicorn logs to that file, never to a pipe: the soak of 2026-11-22 03:05 went
+silent because 1,784 "Not Found" warnings filled an unread stderr pipe and every worker blocked in
+write() (reproduced: the site stops answering after ~1,790 logged 404s; py-spy shows the workers in
+StreamHandler.emit).
 """
 
 import collections
@@ -22,6 +27,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -29,9 +35,10 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import PYTHON, RESULTS, ROOT, free_port, production_env, start_gunicorn, stop  # noqa: E402
+from run import GUNICORN, PYTHON, RESULTS, ROOT, free_port, production_env, stop  # noqa: E402
 
-DATABASE = "dxportal_soak"
+DATABASE = os.environ.get("SOAK_DATABASE", "dxportal_soak")
+REDIS_URL = os.environ.get("SOAK_REDIS_URL", "redis://127.0.0.1:6379/0")
 URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
 SECONDS = int(os.environ.get("SOAK_SECONDS", "60"))
 READERS = 12
@@ -65,14 +72,28 @@ def worker(role: str, *args: str, env: dict | None = None, check: bool = True) -
 
 
 def spawn(role: str, *args: str, env: dict | None = None) -> subprocess.Popen:
-    return subprocess.Popen(
+    # Output goes to files, not pipes: a pipe nobody reads until the end blocks a chatty process.
+    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+    process = subprocess.Popen(
         [PYTHON, "bench/soak_worker.py", role, *args],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": URL, **(env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        stdout=out,
+        stderr=err,
     )
+    process.output_files = (out, err)
+    return process
+
+
+def finish(process: subprocess.Popen, timeout: float) -> tuple[str, str]:
+    """Wait for a spawned process; its (stdout, stderr)."""
+    process.wait(timeout=timeout)
+    texts = []
+    for stream in process.output_files:
+        stream.seek(0)
+        texts.append(stream.read().decode(errors="replace"))
+        stream.close()
+    return texts[0], texts[1]
 
 
 def prepare() -> None:
@@ -81,6 +102,9 @@ def prepare() -> None:
     env = {**os.environ, "DATABASE_URL": URL}
     manage = [PYTHON, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    # Production serves static files through whitenoise's manifest: without it every page is a 500.
+    static_env = production_env(URL, cached=False)
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=static_env, check=True)
     fixtures = sorted(str(p) for p in (ROOT / "fixtures").glob("*.json"))
     subprocess.run([*manage, "import_plan", *fixtures], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([*manage, "generate_demo_data", "--municipalities", "6"], cwd=ROOT, env=env, check=True)
@@ -93,14 +117,34 @@ class Readers:
     def __init__(self, port: int):
         self.port, self.stop = port, threading.Event()
         self.statuses: collections.Counter = collections.Counter()
+        self.seconds: list[float] = []
+        self.backlog: list[int] = []  # requests queued in the listen socket, sampled every second
         self.lock = threading.Lock()
         self.threads = [threading.Thread(target=self.read, args=(i,), daemon=True) for i in range(READERS)]
+        self.threads.append(threading.Thread(target=self.sample_backlog, daemon=True))
+
+    def sample_backlog(self) -> None:
+        while not self.stop.wait(1):
+            self.backlog.append(listen_queue(self.port))
+
+    def latency(self) -> dict:
+        times = sorted(self.seconds)
+        if not times:
+            return {}
+        pick = lambda q: round(times[min(len(times) - 1, int(q * len(times)))], 3)  # noqa: E731
+        return {
+            "p50_s": pick(0.5),
+            "p99_s": pick(0.99),
+            "max_s": round(times[-1], 3),
+            "max_listen_queue": max(self.backlog, default=0),
+        }
 
     def read(self, offset: int) -> None:
         i = offset
         while not self.stop.is_set():
             path = PAGES[i % len(PAGES)]
             i += 1
+            began = time.monotonic()
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=30) as response:
                     response.read()
@@ -111,6 +155,7 @@ class Readers:
                 outcome = f"connection: {type(error).__name__}"
             with self.lock:
                 self.statuses[outcome] += 1
+                self.seconds.append(time.monotonic() - began)
 
     def __enter__(self):
         for thread in self.threads:
@@ -125,16 +170,34 @@ class Readers:
 
 def answers(port: int) -> int | str:
     """The plan page's status once the site answers (60 s at most)."""
-    outcome = "no answer"
-    for _ in range(12):
+    outcome, deadline = "no answer", time.monotonic() + 60
+    while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/noshiro/dx-plan-2023/", timeout=5) as response:
                 return response.status
         except urllib.error.HTTPError as error:
             return error.code
-        except OSError as error:
+        except OSError as error:  # refused at once while no worker listens: try again shortly
             outcome = f"no answer ({type(error).__name__})"
+            time.sleep(0.2)
     return outcome
+
+
+def listen_queue(port: int) -> int:
+    """Connections waiting in gunicorn's listen socket for a worker to accept them (ss Recv-Q)."""
+    out = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True).stdout.split()
+    return int(out[1]) if len(out) > 1 else -1
+
+
+def stacks(master: int) -> dict:
+    """What every worker is doing (py-spy dump), for a site that does not answer."""
+    found = {}
+    for pid in worker_pids(master):
+        dump = subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "py-spy"), "dump", "--pid", str(pid)], capture_output=True, text=True
+        )
+        found[pid] = (dump.stdout or dump.stderr)[-3000:]
+    return found
 
 
 def worker_pids(master: int) -> list[int]:
@@ -176,14 +239,15 @@ def terminate_import_connection() -> dict:
             break
         if process.poll() is not None:
             break
-    out, err = process.communicate(timeout=300)
+    out, err = finish(process, timeout=300)
     after = json.loads(worker("export", "demo-9999").stdout)
     rerun = worker("big-import", check=False)
     final = json.loads(worker("export", "demo-9999").stdout)
     return {
         "terminated": terminated == "t",
         "import_failed": process.returncode != 0,
-        "import_error": (err.strip().splitlines() or [""])[-1][:200],
+        # The exception line, not the last line of PostgreSQL's multi-line message.
+        "import_error": next((line for line in reversed(err.splitlines()) if "Error:" in line), err[-200:])[:200],
         "plan_unchanged_after_failed_import": after == before,
         "rerun_succeeded": rerun.returncode == 0,
         "measures_after_rerun": len(final["measures"]),
@@ -191,13 +255,42 @@ def terminate_import_connection() -> dict:
     }
 
 
+def start_gunicorn(env: dict, port: int, log: Path) -> subprocess.Popen:
+    """gunicorn with its log in a file: an unread stderr pipe fills up (64 KiB) and then blocks every
+    worker that logs a line (a 404 warning, a traceback) in write(): the whole site goes silent."""
+    server = subprocess.Popen(
+        [GUNICORN, "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit(f"gunicorn did not start, see {log}")
+
+
 def main():
     started = datetime.datetime.now(datetime.UTC)
     print("-- preparing", DATABASE, flush=True)
     prepare()
-    port = free_port()
-    env = {**production_env(URL, cached=True), "GUNICORN_WORKERS": "4", "GUNICORN_MAX_REQUESTS": "0"}
-    server = start_gunicorn(env, port)
+    port = int(os.environ.get("SOAK_PORT") or free_port())
+    env = {
+        **production_env(URL, cached=True),
+        "REDIS_URL": REDIS_URL,
+        "GUNICORN_WORKERS": "4",
+        "GUNICORN_MAX_REQUESTS": "0",
+        # Warnings and worker restarts go to the log file; no access log (12 readers would fill it).
+        "GUNICORN_LOG_LEVEL": "info",
+    }
+    RESULTS.mkdir(exist_ok=True)
+    log = RESULTS / f"soak-{started:%Y%m%dT%H%M%S}-gunicorn.log"
+    server = start_gunicorn(env, port, log)
     report: dict = {"started": started.isoformat(timespec="seconds"), "seconds": SECONDS}
     try:
         with Readers(port) as readers:
@@ -207,9 +300,10 @@ def main():
             report["worker_kill"] = kill_a_worker(server, port)
             time.sleep(max(0, SECONDS / 3 - report["worker_kill"]["answered_again_after_s"]))
             report["connection_kill"] = terminate_import_connection()
-            staff_out, staff_err = staff.communicate(timeout=SECONDS * 3)
-            imports_out, imports_err = imports.communicate(timeout=SECONDS * 3)
+            staff_out, staff_err = finish(staff, timeout=SECONDS * 3)
+            imports_out, imports_err = finish(imports, timeout=SECONDS * 3)
         report["reads"] = dict(readers.statuses)
+        report["read_latency"] = readers.latency()
         report["staff"] = json.loads(staff_out.strip().splitlines()[-1]) if staff.returncode == 0 else staff_err[-2000:]
         report["imports"] = (
             json.loads(imports_out.strip().splitlines()[-1]) if imports.returncode == 0 else imports_err[-2000:]
@@ -217,9 +311,13 @@ def main():
         report["staff_check"] = json.loads(worker("check-staff").stdout)
         report["imports_check"] = json.loads(worker("check-imports").stdout)
         print(json.dumps(report, ensure_ascii=False, default=str), file=sys.stderr, flush=True)
+        report["listen_queue_at_end"] = listen_queue(port)
         report["site_answers_at_end"] = answers(port)
+        if report["site_answers_at_end"] != 200:
+            report["worker_stacks"] = stacks(server.pid)
     finally:
         stop(server)
+    report["tracebacks_in_gunicorn_log"] = log.read_text(errors="replace").count("Traceback")
     reads = report["reads"]
     checks = {
         "no 5xx": not any(k.startswith("5") for k in reads),
@@ -241,7 +339,9 @@ def main():
     print(json.dumps(report, ensure_ascii=False, indent=1))
     for name, ok in checks.items():
         print(f"{'PASS' if ok else 'FAIL'}  {name}")
-    print(f"written {path.relative_to(ROOT)}")
+    print(f"written {path.relative_to(ROOT)} (gunicorn's log: {log.relative_to(ROOT)})")
+    # Readers send no If-None-Match, so a 304 would be a bug here, not a cache hit.
+    print(f"SOAK {'PASS' if all(checks.values()) else 'FAIL'}: {sum(checks.values())}/{len(checks)} checks")
     if not all(checks.values()):
         raise SystemExit(1)
 

@@ -3,30 +3,36 @@
 Anonymous GET/HEAD requests (no session cookie) to public pages are answered from the cache without
 running the session, auth or locale middleware or any view, so a hit costs no SQL query. The key is
 the language and the full path with its query string; a stored page carries the publication
-generation it was rendered in (``dxportal.public_cache``) and is stale once the generation moves on.
-One round trip to the cache fetches both.
+generations it was rendered in (``dxportal.public_cache``: national, and its municipality's or the
+cross-municipality index's) and is stale once one moves on. One round trip to the cache fetches all.
 
 The language is part of the URL (``/en/...``; unprefixed pages are always Japanese), so a public
 page's content depends on nothing but its URL: it is sent without ``Vary: Cookie`` and a reverse
 proxy may keep it and revalidate it with the ETag (conditional GET answers 304).
 
-Admin writes bump the generation here, once, for every model the admin edits; other writes (imports,
-workflow services) call ``bump_generation()`` themselves.
+Admin writes bump the generation here, once, for every model the admin edits: the edited object's
+municipality when one is found, else all; other writes (imports, workflow services) call
+``bump_generation()`` themselves.
 """
 
+import functools
 import hashlib
 import itertools
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import MiddlewareNotUsed
+from django.db.models import ForeignKey
 from django.http import HttpResponse
+from django.urls import Resolver404, URLResolver, get_resolver, resolve
 from django.utils.cache import get_conditional_response, has_vary_header
 from django.utils.http import http_date
 from django.utils.timezone import now
 from django.utils.translation import get_language_from_path
 
-from dxportal.public_cache import bump_generation, lookup, page_key, store
+from dxportal.public_cache import INDEX_SCOPE, bump_generation, lookup, page_key, store
 
 SAFE_METHODS = ("GET", "HEAD")
 # Admin views that write nothing residents see: a staff login must not flush the national cache.
@@ -36,7 +42,7 @@ CACHE_CONTROL = "public, max-age=0, must-revalidate"
 
 @dataclass
 class CachedPage:
-    generation: int
+    generation: tuple[int, int]
     status: int
     content: bytes
     headers: list[tuple[str, str]]
@@ -44,7 +50,7 @@ class CachedPage:
     last_modified: float
 
     @classmethod
-    def from_response(cls, response, generation: int) -> "CachedPage":
+    def from_response(cls, response, generation: tuple[int, int]) -> "CachedPage":
         etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
         last_modified = now().timestamp()
         response["ETag"] = etag
@@ -61,6 +67,39 @@ class CachedPage:
 
 def uncached_prefixes() -> tuple[str, ...]:
     return ("/" + settings.ADMIN_URL_PREFIX, "/" + settings.STATIC_URL.lstrip("/"), "/i18n/", "/healthz")
+
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+@functools.cache
+def fixed_first_segments() -> frozenset[str]:
+    """First path segments of routes that are not under a municipality (compare, sitemap.xml, pref…)."""
+    found = set()
+
+    def walk(patterns, prefix: str) -> None:
+        for pattern in patterns:
+            # The language prefix (i18n_patterns) is no segment: its str() is the active language's.
+            route = "" if type(pattern.pattern).__name__ == "LocalePrefixPattern" else str(pattern.pattern)
+            route = prefix + route.lstrip("^")
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route)
+            elif route and not route.startswith("<"):
+                found.add(re.split(r"[/$]", route)[0])
+
+    walk(get_resolver().url_patterns, "")
+    return frozenset(found)
+
+
+def scope_of(request) -> str:
+    """The municipality slug a public page belongs to (/<slug>/…, /en/<slug>/…), or INDEX_SCOPE."""
+    segments = request.path_info.lstrip("/").split("/")
+    if segments[0] in dict(settings.LANGUAGES) and len(segments) > 1:
+        segments = segments[1:]
+    first = segments[0]
+    if len(segments) > 1 and SLUG.fullmatch(first) and first not in fixed_first_segments():
+        return first
+    return INDEX_SCOPE
 
 
 def is_cacheable_request(request) -> bool:
@@ -118,6 +157,48 @@ def is_admin_write(request, response) -> bool:
     )
 
 
+def municipality_of(instance, depth: int = 4):
+    """The municipality an admin-edited object belongs to, following foreign keys; None if not found.
+
+    A municipality itself gives None: a renamed slug or name shows on every index page and under
+    the old URL, so that edit invalidates all."""
+    from plans.models import Municipality, Plan
+
+    if instance is None or depth == 0 or isinstance(instance, Municipality):
+        return None
+    for field in instance._meta.concrete_fields:
+        if isinstance(field, ForeignKey) and field.related_model is Municipality:
+            return getattr(instance, field.attname)
+    for field in instance._meta.concrete_fields:
+        if isinstance(field, ForeignKey) and field.related_model is Plan:
+            plan_id = getattr(instance, field.attname)
+            return Plan.objects.filter(pk=plan_id).values_list("municipality_id", flat=True).first()
+    for field in instance._meta.concrete_fields:
+        if isinstance(field, ForeignKey) and field.related_model._meta.app_label != "auth":
+            found = municipality_of(getattr(instance, field.name), depth - 1)
+            if found is not None:
+                return found
+    return None
+
+
+def edited_municipality(request):
+    """For an admin POST to one object's page (change, delete…): the object's municipality id, or None."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    model_admin = getattr(match.func, "model_admin", None)
+    object_id = match.kwargs.get("object_id")
+    if model_admin is None or object_id is None:
+        return None
+    try:
+        # Not model_admin.get_object(): it needs request.user, which is not set before the view.
+        instance = model_admin.model._default_manager.filter(pk=unquote(object_id)).first()
+        return municipality_of(instance)
+    except Exception:  # noqa: BLE001 - an odd id or model: bump all, as before
+        return None
+
+
 class PublicPageCacheMiddleware:
     def __init__(self, get_response):
         if settings.PUBLIC_CACHE_SECONDS <= 0:  # PUBLIC_CACHE_SECONDS=0: off (the uncached benchmark)
@@ -126,13 +207,20 @@ class PublicPageCacheMiddleware:
 
     def __call__(self, request):
         if not is_cacheable_request(request):
+            # Before the view: a deleted object or a plan moved elsewhere still names its old home.
+            before = edited_municipality(request) if self.may_write_admin(request) else None
             response = self.get_response(request)
             if is_admin_write(request, response):
-                bump_generation()
+                # After the view: a deleted object is gone, but `before` names its municipality.
+                found = {before, edited_municipality(request)} - {None}
+                for municipality in found:
+                    bump_generation(municipality)
+                if not found:  # an add, a bulk action, a municipality, a user…: reach unknown
+                    bump_generation()
             return response
         language = get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
         key = page_key(language, request.get_full_path())
-        generation, page = lookup(key)
+        generation, page = lookup(key, scope_of(request))
         if page is None:
             response = self.get_response(request)
             if response.status_code == 200 and not response.cookies:
@@ -146,3 +234,7 @@ class PublicPageCacheMiddleware:
         return get_conditional_response(
             request, etag=page.etag, last_modified=int(page.last_modified), response=response
         )
+
+    @staticmethod
+    def may_write_admin(request) -> bool:
+        return request.method not in SAFE_METHODS and request.path_info.startswith("/" + settings.ADMIN_URL_PREFIX)

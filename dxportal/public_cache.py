@@ -1,9 +1,17 @@
-"""Generation key for the public page cache.
+"""Generations of the public page cache, one per municipality.
 
-Any write that changes what residents see (import, publish, lock, an admin edit) calls
-``bump_generation()``; a cached public page carries the generation it was rendered in, so every
-page goes stale at once.
-The generation lives in the shared cache (Redis in production), so every app server sees a bump.
+A cached public page carries the generations it was rendered in and is stale once one of them moves
+on. A page under ``/<municipality>/`` (or ``/en/<municipality>/``) depends on the national
+generation and that municipality's; every other page (home, compare, sitemap, prefecture pages:
+they list several municipalities) on the national generation and the index generation.
+
+- ``bump_generation(municipality)`` (a Municipality or its id) after a write that changes what
+  residents see of one municipality: its pages and the cross-municipality pages go stale, the other
+  1,740 municipalities' pages stay cached.
+- ``bump_generation()`` invalidates every page (a write whose reach is unknown).
+
+The generations live in the shared cache (Redis in production), so every app server sees a bump;
+a lookup fetches them and the page in one round trip (MGET).
 """
 
 import hashlib
@@ -13,7 +21,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-GENERATION_KEY = "public:generation"
+GENERATION_KEY = "public:generation"  # national: moved by bump_generation()
+INDEX_SCOPE = ""  # pages that are not under one municipality
+
+
+def scope_key(scope: str) -> str:
+    return "public:generation:index" if scope == INDEX_SCOPE else f"public:generation:m:{scope}"
 
 
 def _fresh_generation() -> int:
@@ -22,30 +35,53 @@ def _fresh_generation() -> int:
     return time.time_ns() // 1_000_000
 
 
-def current_generation() -> int:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
-        generation = cache.get(GENERATION_KEY)
-    return generation
+def _initial(key: str) -> int:
+    cache.add(key, _fresh_generation(), timeout=None)
+    return cache.get(key)
 
 
-def _increment() -> None:
+def current_generation(scope: str = INDEX_SCOPE) -> tuple[int, int]:
+    """(national generation, generation of the scope: a municipality's slug, or the index)."""
+    found = cache.get_many([GENERATION_KEY, scope_key(scope)])
+    national = found.get(GENERATION_KEY)
+    scoped = found.get(scope_key(scope))
+    return (national if national is not None else _initial(GENERATION_KEY)), (
+        scoped if scoped is not None else _initial(scope_key(scope))
+    )
+
+
+def _increment(key: str) -> None:
     try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # the key is gone (flush, eviction): any fresh value is newer than it was
-        cache.set(GENERATION_KEY, _fresh_generation(), timeout=None)
+        cache.incr(key)
+    except ValueError:  # the key is gone (flush, eviction, a new municipality): any fresh value is newer
+        cache.set(key, _fresh_generation(), timeout=None)
 
 
-def bump_generation() -> None:
-    """Invalidate every cached public page, now and again when the current transaction commits.
+def _slug(municipality) -> str:
+    if hasattr(municipality, "slug"):
+        return municipality.slug
+    from plans.models import Municipality  # a write path only: no import cycle at startup
 
-    The second bump closes a race: a page rendered between the first bump and the commit still
-    shows the old rows and would otherwise be cached under the new generation.
+    return Municipality.objects.filter(pk=municipality).values_list("slug", flat=True).first() or ""
+
+
+def _bump(keys: list[str]) -> None:
+    for key in keys:
+        _increment(key)
+
+
+def bump_generation(municipality=None) -> None:
+    """Invalidate the cached public pages of one municipality (a Municipality or its id) and the
+    cross-municipality pages; with no argument (or an unknown id) every cached public page.
+
+    Inside a transaction the bump happens now and again when it commits: a page rendered between the
+    first bump and the commit still shows the old rows and would otherwise be cached as current.
     """
-    _increment()
+    slug = _slug(municipality) if municipality is not None else ""
+    keys = [scope_key(slug), scope_key(INDEX_SCOPE)] if slug else [GENERATION_KEY]
+    _bump(keys)
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_increment)
+        transaction.on_commit(lambda: _bump(keys))
 
 
 def page_key(language: str, full_path: str) -> str:
@@ -53,15 +89,16 @@ def page_key(language: str, full_path: str) -> str:
     return f"public:page:{language}:{digest}"
 
 
-def lookup(key: str):
-    """(current generation, the page stored under key or None) in one round trip to the cache.
+def lookup(key: str, scope: str = INDEX_SCOPE):
+    """(current generations, the page stored under key or None) in one round trip to the cache.
 
-    A page carries the generation it was rendered in; one from an older generation is stale.
+    A page carries the generations it was rendered in (national, scope); from older ones it is stale.
     """
-    found = cache.get_many([GENERATION_KEY, key])
-    generation = found.get(GENERATION_KEY)
-    if generation is None:
-        return current_generation(), None
+    found = cache.get_many([GENERATION_KEY, scope_key(scope), key])
+    national, scoped = found.get(GENERATION_KEY), found.get(scope_key(scope))
+    if national is None or scoped is None:
+        return current_generation(scope), None
+    generation = (national, scoped)
     page = found.get(key)
     return generation, page if page is not None and page.generation == generation else None
 

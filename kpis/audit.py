@@ -4,7 +4,10 @@ Every historical row carries ``history_user`` (the request's user through Histor
 user a service was given) and ``history_change_reason`` = "<source label>: <reason>". The source label of a
 correction after a year was locked is 訂正, which the public value history shows.
 
-Marks are derived from values: ``recompute_plan_marks`` writes them with ``bulk_update`` and so leaves no
+``record`` tags an instance before its save(), or before ``save_entries`` writes many at once with
+simple-history's bulk history creation, which reads the same two attributes.
+
+Marks are derived from values: ``recompute_plan_marks`` writes them in bulk (no save()) and so leaves no
 history rows on purpose. The history of the inputs (actuals, targets, overrides with their reasons) is what
 explains any mark; overrides edited by hand go through ``save()`` and are recorded.
 """

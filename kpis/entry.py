@@ -6,6 +6,7 @@ and otherwise writes all entries in one transaction with an audit record, recomp
 invalidates the public page cache.
 """
 
+import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -14,17 +15,20 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
-from dxportal.public_cache import bump_generation
 from kpis import audit
 from kpis.engine import NOT_APPLICABLE_TEXTS
 from kpis.models import Indicator, IndicatorValue
-from kpis.services import recompute_plan_marks
+from kpis.services import recompute_plan_marks, update_rows
+from kpis.visibility import PUBLIC_YEAR_STATUSES
 from plans.fiscal import label as fy_label
 
 MAX_TEXT = 200
 NUMBER = re.compile(r"^([+-]?\d+(?:\.\d+)?)(.*)$")
 URL = URLValidator(schemes=["http", "https"])
+WRITTEN_FIELDS = ["actual_text", "actual_value", "note", "evidence_url"]
+BATCH = 500  # rows per INSERT/UPDATE (Django lowers it further on SQLite to fit its parameter limit)
 
 
 @dataclass
@@ -42,6 +46,25 @@ class EntryError:
     field: str
     value: str
     message: str
+    # A stable identifier of the problem (ERROR_CODES) for callers that word it their own way; not part of
+    # equality, so an error compares by what the user is told.
+    code: str = dataclasses.field(default="", compare=False)
+
+
+# The problems validate_entries reports, by code.
+ERROR_CODES = {
+    "unknown": "no such KPI",
+    "other_plan": "a KPI of another plan",
+    "duplicate": "the same KPI twice",
+    "wrong_year": "not the fiscal year being entered",
+    "out_of_period": "a year outside the plan period",
+    "out_of_scope": "a KPI the user may not update",
+    "locked": "the year or the department's report does not accept changes",
+    "formula": "text a spreadsheet would run as a formula",
+    "too_long": f"more than {MAX_TEXT} characters",
+    "not_numeric": "not a number (with the KPI's unit) for a numeric KPI",
+    "bad_url": "not an http(s) URL",
+}
 
 
 @dataclass
@@ -100,12 +123,21 @@ def unit_hint(indicator: Indicator) -> str:
 
 
 def validate_entries(user, plan, fiscal_year: int, entries: list[ActualEntry]) -> list[EntryError]:
-    """Every problem with the entries, in entry order; an empty list means save_entries will accept them."""
+    """Every problem with the entries, in entry order; an empty list means save_entries will accept them.
+
+    Runs in a fixed number of queries however many entries there are.
+    """
+    return _validate(user, plan, fiscal_year, entries)[0]
+
+
+def _validate(user, plan, fiscal_year: int, entries: list[ActualEntry]):
+    """(errors, the entries' indicators by id): save_entries reuses the indicators read here."""
     from kpis.workflow import entry_blockers
 
     errors: list[EntryError] = []
     ids = {e.indicator_id for e in entries if isinstance(e.indicator_id, int)}
-    indicators = Indicator.objects.in_bulk(ids)
+    # filter, not in_bulk: in_bulk splits long id lists into batches on SQLite, one query each.
+    indicators = {indicator.pk: indicator for indicator in Indicator.objects.filter(pk__in=ids)}
     updatable = _updatable_indicator_ids(user, ids)
     year_blocker = None if not plan.accepts_fiscal_year(fiscal_year) else entry_blockers(user, plan, fiscal_year)
     seen: set[int] = set()
@@ -113,22 +145,31 @@ def validate_entries(user, plan, fiscal_year: int, entries: list[ActualEntry]) -
         indicator = indicators.get(entry.indicator_id)
         error = _collector(errors, index)
         if indicator is None:
-            error("indicator_id", entry.indicator_id, "指標が見つかりません（指標IDを確認してください）")
+            error("unknown", "indicator_id", entry.indicator_id, "指標が見つかりません（指標IDを確認してください）")
             continue
         if indicator.plan_id != plan.pk:
-            error("indicator_id", entry.indicator_id, f"指標「{indicator.name}」はこの計画の指標ではありません")
+            error(
+                "other_plan",
+                "indicator_id",
+                entry.indicator_id,
+                f"指標「{indicator.name}」はこの計画の指標ではありません",
+            )
             continue
         if entry.indicator_id in seen:
             error(
-                "indicator_id", entry.indicator_id, f"指標「{indicator.name}」が重複しています（1行にまとめてください）"
+                "duplicate",
+                "indicator_id",
+                entry.indicator_id,
+                f"指標「{indicator.name}」が重複しています（1行にまとめてください）",
             )
             continue
         seen.add(entry.indicator_id)
         if entry.fiscal_year != fiscal_year:
-            error("fiscal_year", entry.fiscal_year, f"{fy_label(fiscal_year)}の実績を入力してください")
+            error("wrong_year", "fiscal_year", entry.fiscal_year, f"{fy_label(fiscal_year)}の実績を入力してください")
             continue
         if not plan.accepts_fiscal_year(fiscal_year):
             error(
+                "out_of_period",
                 "fiscal_year",
                 fiscal_year,
                 f"計画期間（{fy_label(plan.period_start_fy)}〜{fy_label(plan.period_end_fy)}）の年度を入力してください",
@@ -136,6 +177,7 @@ def validate_entries(user, plan, fiscal_year: int, entries: list[ActualEntry]) -
             continue
         if indicator.pk not in updatable:
             error(
+                "out_of_scope",
                 "indicator_id",
                 entry.indicator_id,
                 f"指標「{indicator.name}」を更新する権限がありません（担当課の指標のみ）",
@@ -143,15 +185,15 @@ def validate_entries(user, plan, fiscal_year: int, entries: list[ActualEntry]) -
             continue
         blocker = year_blocker(indicator) if year_blocker else None
         if blocker:
-            error("fiscal_year", fiscal_year, blocker)
+            error("locked", "fiscal_year", fiscal_year, blocker)
             continue
         errors += _field_errors(index, indicator, entry)
-    return errors
+    return errors, indicators
 
 
 def _collector(errors: list[EntryError], index: int):
-    def error(field: str, value, message: str) -> None:
-        errors.append(EntryError(index, field, str(value), message))
+    def error(code: str, field: str, value, message: str) -> None:
+        errors.append(EntryError(index, field, str(value), message, code))
 
     return error
 
@@ -168,14 +210,20 @@ def _field_errors(index: int, indicator: Indicator, entry: ActualEntry) -> list[
         text = getattr(entry, field) or ""
         if looks_like_formula(text):
             errors.append(
-                EntryError(index, field, text, "「=」「+」「-」「@」で始まる値は数式とみなされるため入力できません")
+                EntryError(
+                    index, field, text, "「=」「+」「-」「@」で始まる値は数式とみなされるため入力できません", "formula"
+                )
             )
     if len(entry.actual_text or "") > MAX_TEXT:
-        errors.append(EntryError(index, "actual_text", entry.actual_text, f"{MAX_TEXT}文字以内で入力してください"))
+        errors.append(
+            EntryError(index, "actual_text", entry.actual_text, f"{MAX_TEXT}文字以内で入力してください", "too_long")
+        )
     _, ok = parse_actual(indicator, entry.actual_text or "")
     if not ok and not any(e.field == "actual_text" for e in errors):
         errors.append(
-            EntryError(index, "actual_text", entry.actual_text, f"数値で入力してください{unit_hint(indicator)}")
+            EntryError(
+                index, "actual_text", entry.actual_text, f"数値で入力してください{unit_hint(indicator)}", "not_numeric"
+            )
         )
     if entry.evidence_url:
         try:
@@ -183,7 +231,11 @@ def _field_errors(index: int, indicator: Indicator, entry: ActualEntry) -> list[
         except ValidationError:
             errors.append(
                 EntryError(
-                    index, "evidence_url", entry.evidence_url, "http:// または https:// で始まるURLを入力してください"
+                    index,
+                    "evidence_url",
+                    entry.evidence_url,
+                    "http:// または https:// で始まるURLを入力してください",
+                    "bad_url",
                 )
             )
     return errors
@@ -191,17 +243,22 @@ def _field_errors(index: int, indicator: Indicator, entry: ActualEntry) -> list[
 
 @transaction.atomic
 def save_entries(user, plan, fiscal_year: int, entries: list[ActualEntry], *, reason: str = "", source: str = "entry"):
-    """Validate, then write every entry in one transaction; raise EntryValidationError and write nothing if invalid."""
-    errors = validate_entries(user, plan, fiscal_year, entries)
+    """Validate, then write every entry in one transaction; raise EntryValidationError and write nothing if invalid.
+
+    New and changed values are written in bulk, each with one history row tagged like a save() would be
+    (audit.record: user and "<source>: <reason>"); unchanged entries are not written and leave no history.
+    """
+    errors, indicators = _validate(user, plan, fiscal_year, entries)
     if errors:
         raise EntryValidationError(errors)
     result = SaveResult()
-    ids = [e.indicator_id for e in entries]
     existing = {
         v.indicator_id: v
-        for v in IndicatorValue.objects.select_for_update().filter(indicator_id__in=ids, fiscal_year=fiscal_year)
+        for v in IndicatorValue.objects.select_for_update().filter(
+            indicator_id__in=[e.indicator_id for e in entries], fiscal_year=fiscal_year
+        )
     }
-    indicators = Indicator.objects.in_bulk(ids)
+    new_rows, changed_rows = [], []
     for entry in entries:
         text, note, url = entry.actual_text.strip(), (entry.note or "").strip(), (entry.evidence_url or "").strip()
         value, _ = parse_actual(indicators[entry.indicator_id], text)
@@ -211,16 +268,26 @@ def save_entries(user, plan, fiscal_year: int, entries: list[ActualEntry], *, re
                 result.unchanged += 1
                 continue
             row = IndicatorValue(indicator_id=entry.indicator_id, fiscal_year=fiscal_year)
-            result.created += 1
+            new_rows.append(row)
         elif (row.actual_text, row.actual_value, row.note, row.evidence_url) == (text, value, note, url):
             result.unchanged += 1
             continue
         else:
-            result.changed += 1
+            changed_rows.append(row)
         row.actual_text, row.actual_value, row.note, row.evidence_url = text, value, note, url
         audit.record(row, user=user, source=source, reason=reason)
-        row.save()
+    result.created, result.changed = len(new_rows), len(changed_rows)
+    # Creations first: the history of each value then reads in the order a row-by-row save would give.
+    if new_rows:
+        bulk_create_with_history(new_rows, IndicatorValue, batch_size=BATCH)
+    if changed_rows:
+        # What simple-history's bulk_update_with_history does, with a faster UPDATE than bulk_update's.
+        update_rows(changed_rows, WRITTEN_FIELDS)
+        IndicatorValue.history.bulk_history_create(changed_rows, update=True, batch_size=BATCH)
     if result.created or result.changed:
-        recompute_plan_marks(plan)
-        transaction.on_commit(bump_generation)
+        # A year not yet published shows neither actuals nor marks (kpis/visibility.py), so saving
+        # into it leaves every cached public page valid; recompute bumps the municipality otherwise.
+        from kpis.workflow import year_status  # kpis.workflow imports this module
+
+        recompute_plan_marks(plan, bump=year_status(plan, fiscal_year) in PUBLIC_YEAR_STATUSES)
     return result

@@ -1,6 +1,6 @@
 """Writes that touch many KPI rows: recomputing the marks of a whole plan."""
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from dxportal.public_cache import bump_generation
@@ -13,12 +13,36 @@ def cell(text: str, value) -> Cell:
     return Cell(text=text or "", value=value)
 
 
+def update_rows(rows: list, fields: list[str]) -> None:
+    """Write the given fields of saved rows: one short UPDATE per row, sent together with executemany.
+
+    For thousands of rows this is many times faster than QuerySet.bulk_update, whose CASE WHEN per field
+    and row costs seconds to build in Python and to run; SQLite runs executemany in C and psycopg sends it
+    in one pipeline. Like bulk_update, it calls no save() and sends no signal (so leaves no history).
+    """
+    if not rows:
+        return
+    model = type(rows[0])
+    meta, connection = model._meta, connections[router.db_for_write(model)]
+    columns = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in columns), quote(meta.pk.column)
+    )
+    params = [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns] + [row.pk] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 @transaction.atomic
-def recompute_plan_marks(plan) -> int:
+def recompute_plan_marks(plan, *, bump: bool = True) -> int:
     """Score every KPI value of the plan and every measure-year from them; return rows changed.
 
+    bump=False: the caller knows nothing public changed (a save into a year not yet published), so
+    the municipality's cached public pages stay.
+
     Runs in a fixed number of queries whatever the plan's size: one read of the values, one of the
-    measure marks, and bulk writes.
+    measure marks, and bulk writes (update_rows, bulk_create).
     """
     values = list(IndicatorValue.objects.filter(indicator__plan=plan).select_related("indicator").order_by("pk"))
     changed_values = []
@@ -37,7 +61,7 @@ def recompute_plan_marks(plan) -> int:
         if indicator.measure_id and value.fiscal_year >= plan.period_start_fy:
             final = Verdict(value.mark, value.override_reason if value.override else value.explanation)
             per_measure_year.setdefault((indicator.measure_id, value.fiscal_year), []).append(final)
-    IndicatorValue.objects.bulk_update(changed_values, ["computed", "explanation"], batch_size=500)
+    update_rows(changed_values, ["computed", "explanation"])
 
     existing = {(m.measure_id, m.fiscal_year): m for m in MeasureMark.objects.filter(measure__plan=plan)}
     changed_marks, new_marks = [], []
@@ -54,10 +78,11 @@ def recompute_plan_marks(plan) -> int:
         elif (mark.computed, mark.explanation) != (verdict.mark, verdict.explanation):
             mark.computed, mark.explanation = verdict.mark, verdict.explanation
             changed_marks.append(mark)
-    MeasureMark.objects.bulk_update(changed_marks, ["computed", "explanation"], batch_size=500)
+    update_rows(changed_marks, ["computed", "explanation"])
     MeasureMark.objects.bulk_create(new_marks, batch_size=500)
     # Always: the caller may have changed an override, which shows even when no computed mark moved.
-    bump_generation()
+    if bump:
+        bump_generation(plan.municipality_id)
     return len(changed_values) + len(changed_marks) + len(new_marks)
 
 

@@ -1,6 +1,9 @@
 """Plan-page filters: plain GET parameters, so every filtered view has a shareable URL and needs no JavaScript."""
 
 from django.db.models import Q
+from django.template.defaultfilters import truncatechars
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from measures.models import MeasureMark, MeasureStage, SdgGoal
 from plans.marks import Mark
@@ -38,6 +41,19 @@ class MeasureFilter:
     @property
     def active(self) -> bool:
         return any([self.category, self.department, self.sdg, self.mark, self.stage, self.new, self.q])
+
+    def category_options(self):
+        """The category select's options, ready (one per category; a template loop costs more than the query)."""
+        return options(((c.path, f"{c.path} {truncatechars(c.name, 30)}") for c in self.categories), self.category)
+
+    def department_options(self):
+        return options(self.department_choices().values_list("pk", "name"), self.department)
+
+    def sdg_options(self):
+        return options(
+            ((number, f"{number}. {name}") for number, name in self.sdg_choices().values_list("number", "name")),
+            self.sdg,
+        )
 
     def department_choices(self):
         """The departments that own measures of this plan, in name order."""
@@ -79,3 +95,12 @@ class MeasureFilter:
                 Q(name__icontains=self.q) | Q(overview__icontains=self.q) | Q(code__icontains=self.q)
             )
         return queryset.distinct()
+
+
+def options(choices, selected):
+    """``<option>`` elements for (value, label) pairs, the selected value marked."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((value, mark_safe(" selected") if value == selected else "", label) for value, label in choices),
+    )

@@ -6,9 +6,11 @@ rule itself lives in kpis.visibility; this module only applies it.
 
 from collections import defaultdict
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q
+from django.db.models.functions import Substr
 
-from kpis.models import IndicatorValue
+from kpis.models import IndicatorValue, PlanYear
+from kpis.visibility import PUBLIC_YEAR_STATUSES
 from measures.models import MeasureDepartment, MeasureListing, MeasureMark
 from plans.marks import MARK_ORDER
 from plans.models import Department, Plan
@@ -95,3 +97,45 @@ def public_departments(municipality) -> list[Department]:
         if department.measure_count and department.parent_id in by_pk:
             by_pk[department.parent_id].subdepartments.append(department)
     return [d for d in departments if d.parent_id not in by_pk and (d.measure_count or d.subdepartments)]
+
+
+def prefecture_code(municipality_code: str) -> str:
+    """The prefecture (JIS X 0401) code of a 全国地方公共団体コード: its first two digits."""
+    return municipality_code[:2]
+
+
+def published_prefectures() -> list[dict]:
+    """Prefectures with a published plan, in code order: code, name, municipalities and plans counted.
+
+    One query whatever the number of municipalities (the home page lists 47 rows at most).
+    """
+    return list(
+        Plan.objects.published()
+        .annotate(code=Substr("municipality__code", 1, 2))
+        .values("code")
+        .annotate(
+            name=Max("municipality__prefecture"),
+            municipalities=Count("municipality", distinct=True),
+            plans=Count("pk"),
+        )
+        .order_by("code")
+    )
+
+
+def prefecture_plans(code: str) -> list[Plan]:
+    """The published plans of the prefecture's municipalities (the prefecture's own included), in code order."""
+    return list(
+        Plan.objects.published()
+        .filter(municipality__code__startswith=code)
+        .select_related("municipality")
+        .order_by("municipality__code", "slug")
+    )
+
+
+def recent_publications(limit: int = 10) -> list[PlanYear]:
+    """The latest published fiscal years (actuals and marks made public) of published plans, newest first."""
+    return list(
+        PlanYear.objects.filter(plan__status=PUBLISHED, status__in=PUBLIC_YEAR_STATUSES)
+        .select_related("plan__municipality")
+        .order_by("-published_at", "plan__municipality__code", "plan__slug", "-fiscal_year")[:limit]
+    )

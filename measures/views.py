@@ -1,38 +1,46 @@
 """The public measure page: what the printed measure page shows, and its yearly marks explained."""
 
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 
 from kpis.charts import kpi_chart
 from kpis.history import public_value_history
-from kpis.models import Indicator
-from measures.models import Measure, MeasureDepartment, MeasureListing
-from measures.public import mask, public_marks, public_values
+from kpis.models import IndicatorValue
+from measures.models import Measure, MeasureMark
+from measures.public import mask
+from plans.cells import MarkBadges
 from plans.roadmap import tracks
-from plans.views import published_plan
 
 
 def measure_detail(request, municipality, plan, key):
-    plan = published_plan(municipality, plan)
+    # One query for the plan and the measure; then one per related list. Plain queries rather than
+    # prefetch_related on a single object, each ordered by its own columns (ordering by the measure
+    # would join the measure's table again to apply its ordering).
     measure = get_object_or_404(
-        Measure.objects.for_plan(plan).prefetch_related(
-            Prefetch("listings", queryset=MeasureListing.objects.select_related("category")),
-            Prefetch("ownerships", queryset=MeasureDepartment.objects.select_related("department")),
-            public_marks(),
-            "stages",
-            "sdgs",
-            "tags",
-            "schedule",
-            Prefetch("kpis", queryset=Indicator.objects.prefetch_related(public_values())),
-        ),
+        Measure.objects.published().select_related("plan__municipality"),
+        plan__municipality__slug=municipality,
+        plan__slug=plan,
         key=key,
     )
-    years = sorted(set(plan.fiscal_years) | {v.fiscal_year for kpi in measure.kpis.all() for v in kpi.values.all()})
+    plan = measure.plan
+    kpi_list = list(measure.kpis.order_by("position"))
+    values: dict[int, list] = {}
+    for value in IndicatorValue.objects.filter(indicator__in=kpi_list).with_publication().order_by("fiscal_year"):
+        values.setdefault(value.indicator_id, []).append(value)
+    years = sorted(set(plan.fiscal_years) | {v.fiscal_year for rows in values.values() for v in rows})
+    badges = MarkBadges(plan)
     kpis = []
-    for kpi in measure.kpis.all():
-        by_year = {v.fiscal_year: mask(v) for v in kpi.values.all()}
-        kpis.append({"kpi": kpi, "cells": [by_year.get(fy) for fy in years], "chart": kpi_chart(kpi, years, by_year)})
-    marks = {m.fiscal_year: m for m in measure.public_marks}
+    for kpi in kpi_list:
+        by_year = {v.fiscal_year: mask(v) for v in values.get(kpi.pk, [])}
+        cells = [by_year.get(fy) for fy in years]
+        kpis.append(
+            {
+                "kpi": kpi,
+                "cells": cells,
+                "badges": [badges[v.mark] if v else "" for v in cells],
+                "chart": kpi_chart(kpi, years, by_year),
+            }
+        )
+    marks = {m.fiscal_year: m for m in MeasureMark.objects.public().filter(measure=measure).order_by("fiscal_year")}
     return render(
         request,
         "measures/measure_detail.html",
@@ -42,9 +50,16 @@ def measure_detail(request, municipality, plan, key):
             "years": years,
             "plan_years": plan.fiscal_years,
             "kpis": kpis,
-            "schedule": tracks(measure.schedule.all(), plan.fiscal_years),
-            "marks": [(fy, marks.get(fy)) for fy in plan.fiscal_years],
-            "listings": list(measure.listings.all()),
+            "schedule": tracks(measure.schedule.order_by("row", "fiscal_year"), plan.fiscal_years),
+            "marks": [
+                (fy, m, badges[m.mark] if m else "", badges[m.computed] if m else "")
+                for fy, m in ((fy, marks.get(fy)) for fy in plan.fiscal_years)
+            ],
+            "listings": list(measure.listings.select_related("category").order_by("-is_primary", "position")),
+            "ownerships": list(measure.ownerships.select_related("department").order_by("position")),
+            "stages": list(measure.stages.order_by("fiscal_year", "stage")),
+            "sdgs": list(measure.sdgs.all()),
+            "tags": list(measure.tags.all()),
             "value_history": public_value_history(measure),
         },
     )

@@ -27,3 +27,8 @@ def wareki_short(fiscal_year: int) -> str:
 def label(fiscal_year: int) -> str:
     """令和6年度 (2024): the form public pages show where space allows."""
     return f"{wareki(fiscal_year)} ({fiscal_year})"
+
+
+def english(fiscal_year: int) -> str:
+    """FY2024: how English pages name a fiscal year (an era name means little to most readers)."""
+    return f"FY{fiscal_year}"

@@ -7,13 +7,14 @@ may see (kpis.visibility); targets always. Read in a fixed number of queries, th
 import csv
 from collections import defaultdict
 from collections.abc import Iterator
+from decimal import Decimal
+from typing import NamedTuple
 
 from django.http import StreamingHttpResponse
 
 from kpis.audit import csv_safe
 from kpis.models import Indicator, IndicatorValue
 from measures.models import Measure, MeasureDepartment, MeasureListing, MeasureMark
-from measures.public import mask
 from plans import fiscal
 from plans.interchange.exporter import number
 from plans.marks import legend_map
@@ -51,6 +52,17 @@ COLUMNS = [
 ]
 KIND_MEASURE, KIND_CATEGORY = "取組", "分類"
 BOM = "\ufeff"
+CHUNK_LINES = 500
+
+
+class Value(NamedTuple):
+    """What the CSV shows of an indicator's value in a year."""
+
+    target_text: str
+    target_value: Decimal | None
+    actual_text: str
+    actual_value: Decimal | None
+    mark: str
 
 
 class _Echo:
@@ -65,24 +77,53 @@ class PlanTable:
 
     def __init__(self, plan):
         self.plan = plan
-        self.symbols = {code: entry.get("symbol", "") for code, entry in legend_map(plan.mark_legend).items()}
+        # Cells are made formula-safe (csv_safe) where they are built, once per text rather than per row.
+        self.symbols = {code: csv_safe(entry.get("symbol", "")) for code, entry in legend_map(plan.mark_legend).items()}
         self.categories = {c.pk: c for c in Category.objects.filter(plan=plan)}
         self.indicators = list(
             Indicator.objects.filter(plan=plan).select_related("introduced_in", "retired_in").order_by("position", "pk")
         )
         self.values = defaultdict(dict)
-        for value in IndicatorValue.objects.filter(indicator__plan=plan).with_publication():
-            self.values[value.indicator_id][value.fiscal_year] = mask(value)
-        self.measures = list(Measure.objects.for_plan(plan).order_by("position", "pk"))
-        self.home = {
-            listing.measure_id: listing.category_id
-            for listing in MeasureListing.objects.filter(measure__plan=plan, is_primary=True)
-        }
+        rows = (
+            IndicatorValue.objects.filter(indicator__plan=plan)
+            .with_publication()
+            .values_list(
+                "indicator_id",
+                "fiscal_year",
+                "target_text",
+                "target_value",
+                "actual_text",
+                "actual_value",
+                "override",
+                "computed",
+                "actual_public",
+            )
+            .order_by()
+        )
+        for indicator_id, fy, target_text, target_value, actual_text, actual_value, override, computed, public in rows:
+            # Plain tuples rather than model instances; unpublished years blanked as measures.public.mask does.
+            if not public:
+                actual_text, actual_value, override, computed = "", None, "", ""
+            self.values[indicator_id][fy] = Value(
+                target_text, target_value, actual_text, actual_value, override or computed
+            )
+        self.measures = list(
+            Measure.objects.for_plan(plan).order_by("position", "pk").values_list("pk", "key", "code", "name")
+        )
+        self.home = dict(
+            MeasureListing.objects.filter(measure__plan=plan, is_primary=True).values_list("measure_id", "category_id")
+        )
         self.owners = defaultdict(list)
-        for ownership in MeasureDepartment.objects.filter(measure__plan=plan).select_related("department"):
-            self.owners[ownership.measure_id].append(ownership.department.name)
+        for measure_id, name in MeasureDepartment.objects.filter(measure__plan=plan).values_list(
+            "measure_id", "department__name"
+        ):
+            self.owners[measure_id].append(name)
         self.marks = {
-            (m.measure_id, m.fiscal_year): m.mark for m in MeasureMark.objects.public().filter(measure__plan=plan)
+            (measure_id, fy): override or computed
+            for measure_id, fy, override, computed in MeasureMark.objects.public()
+            .filter(measure__plan=plan)
+            .values_list("measure_id", "fiscal_year", "override", "computed")
+            .order_by()
         }
 
     def category_columns(self, category_id) -> list[str]:
@@ -95,30 +136,34 @@ class PlanTable:
         return [path, " > ".join(reversed(names))]
 
     def rows(self) -> Iterator[list]:
+        """The table's rows, every text cell already formula-safe."""
         municipality = self.plan.municipality
         head = [municipality.code, municipality.prefecture, municipality.name, self.plan.slug, self.plan.title]
+        head = [csv_safe(cell) for cell in head]
         kpis_of = defaultdict(list)
         pillar_indicators = []
         for indicator in self.indicators:
             (kpis_of[indicator.measure_id] if indicator.measure_id else pillar_indicators).append(indicator)
         pillar_indicators.sort(key=lambda i: (self.categories[i.category_id].position, i.position))
         for indicator in pillar_indicators:
-            owner = [KIND_CATEGORY, *self.category_columns(indicator.category_id), "", "", "", ""]
+            owner = [csv_safe(cell) for cell in [KIND_CATEGORY, *self.category_columns(indicator.category_id)]]
+            owner += ["", "", "", ""]
             yield from self.indicator_rows(head + owner, indicator, measure_id=None)
-        for measure in self.measures:
+        for pk, key, code, name in self.measures:
             owner = [
                 KIND_MEASURE,
-                *self.category_columns(self.home.get(measure.pk)),
-                measure.key,
-                measure.code,
-                measure.name,
-                "、".join(self.owners[measure.pk]),
+                *self.category_columns(self.home.get(pk)),
+                key,
+                code,
+                name,
+                "、".join(self.owners[pk]),
             ]
-            for indicator in kpis_of[measure.pk]:
-                yield from self.indicator_rows(head + owner, indicator, measure_id=measure.pk)
-            if not kpis_of[measure.pk]:  # keep the measure and its marks in the table
+            owner = [csv_safe(cell) for cell in owner]
+            for indicator in kpis_of[pk]:
+                yield from self.indicator_rows(head + owner, indicator, measure_id=pk)
+            if not kpis_of[pk]:  # keep the measure and its marks in the table
                 for fy in self.plan.fiscal_years:
-                    yield head + owner + [""] * 6 + self.year_columns(fy, None, measure.pk)
+                    yield head + owner + [""] * 6 + self.year_columns(fy, None, pk)
 
     def indicator_rows(self, prefix: list, indicator, measure_id) -> Iterator[list]:
         values = self.values[indicator.pk]
@@ -130,6 +175,7 @@ class PlanTable:
             indicator.introduced_in.key if indicator.introduced_in_id else "",
             indicator.retired_in.key if indicator.retired_in_id else "",
         ]
+        describe = [csv_safe(cell) for cell in describe]
         for fy in sorted(set(self.plan.fiscal_years) | set(values)):
             yield prefix + describe + self.year_columns(fy, values.get(fy), measure_id)
 
@@ -139,9 +185,9 @@ class PlanTable:
         return [
             fy,
             fiscal.wareki(fy),
-            value.target_text if value else "",
+            csv_safe(value.target_text) if value else "",
             number(value.target_value) if value and value.target_value is not None else "",
-            value.actual_text if value else "",
+            csv_safe(value.actual_text) if value else "",
             number(value.actual_value) if value and value.actual_value is not None else "",
             kpi_mark,
             self.symbols.get(kpi_mark, ""),
@@ -156,10 +202,15 @@ def csv_response(plan) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
 
     def lines():
-        yield BOM + writer.writerow(COLUMNS)
+        # Numbers are written as numbers; the text cells are formula-safe already (PlanTable.rows).
+        # Chunks of many lines: one write per line would cost a system call each behind gunicorn.
+        chunk = [BOM + writer.writerow(COLUMNS)]
         for row in table.rows():
-            # Numbers are written as numbers; only text can carry a spreadsheet formula.
-            yield writer.writerow([cell if isinstance(cell, int | float) else csv_safe(cell) for cell in row])
+            chunk.append(writer.writerow(row))
+            if len(chunk) >= CHUNK_LINES:
+                yield "".join(chunk)
+                chunk = []
+        yield "".join(chunk)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{plan.municipality.code}-{plan.slug}.csv"'

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from measures.models import Measure, PriorityArea
+from measures.public import published_prefectures
 from plans.models import Department, Municipality, Plan
 
 PUBLISHED = Plan.Status.PUBLISHED
@@ -25,6 +26,14 @@ class PageSitemap(PortalSitemap):
 
     def location(self, item):
         return reverse(item)
+
+
+class PrefectureSitemap(PortalSitemap):
+    def items(self):
+        return [prefecture["code"] for prefecture in published_prefectures()]
+
+    def location(self, item):
+        return reverse("prefecture", args=[item])
 
 
 class MunicipalitySitemap(PortalSitemap):
@@ -99,6 +108,7 @@ class CompareSitemap(PortalSitemap):
 
 SITEMAPS = {
     "pages": PageSitemap,
+    "prefectures": PrefectureSitemap,
     "municipalities": MunicipalitySitemap,
     "plans": PlanSitemap,
     "summaries": SummarySitemap,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     # Before <slug:municipality>/, which would otherwise capture them.
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("pref/<slug:code>/", views.prefecture, name="prefecture"),
     path("compare/", compare_index, name="compare-index"),
     path("compare/<slug:area>/", compare_area, name="compare"),
     path("<slug:municipality>/", views.municipality_detail, name="municipality"),

@@ -2,17 +2,26 @@
 
 import json
 
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from kpis.models import IndicatorValue
 from measures.filters import MeasureFilter
-from measures.models import Measure, MeasureDepartment, MeasureListing
-from measures.public import latest_year_counts, mask, public_departments, public_marks
+from measures.models import Measure, MeasureListing, MeasureMark
+from measures.public import (
+    latest_year_counts,
+    mask,
+    prefecture_plans,
+    public_departments,
+    published_prefectures,
+    recent_publications,
+)
 from measures.summary import plan_summary, summary_chart
+from plans.cells import MarkBadges, measure_url_maker
 from plans.interchange.exporter import export_plan
-from plans.marks import MARK_ORDER
 from plans.models import Category, Municipality, Plan
 from plans.opendata import csv_response
 
@@ -24,40 +33,81 @@ def published_plan(municipality_slug: str, plan_slug: str) -> Plan:
 
 
 def home(request):
-    plans = list(Plan.objects.published().select_related("municipality").order_by("municipality__code", "slug"))
+    """Prefectures with published plans (the national list would be too long) and the latest publications."""
+    return render(
+        request,
+        "plans/home.html",
+        {"prefectures": published_prefectures(), "recent": recent_publications()},
+    )
+
+
+def prefecture(request, code):
+    """A prefecture's municipalities and their published plans, each with its latest public marks."""
+    plans = prefecture_plans(code) if len(code) == 2 and code.isdigit() else []
+    if not plans:
+        raise Http404("no published plan in this prefecture")
     latest = latest_year_counts(plans)
     municipalities = {}
     for plan in plans:
         plan.latest = latest.get(plan.pk)
         municipalities.setdefault(plan.municipality, []).append(plan)
-    return render(request, "plans/home.html", {"municipalities": municipalities, "mark_order": MARK_ORDER})
+    return render(
+        request,
+        "plans/prefecture.html",
+        {"prefecture": plans[0].municipality.prefecture, "code": code, "municipalities": municipalities},
+    )
 
 
 def plan_detail(request, municipality, plan):
     plan = published_plan(municipality, plan)
     categories = list(Category.objects.filter(plan=plan).order_by("position"))
     measure_filter = MeasureFilter(plan, request.GET, categories)
-    # Not with_listing(): that prefetches every mark, and residents may see only public ones.
+    # Plain rows, not model instances: the table shows a few fields of each measure and its marks.
     measures = list(
-        measure_filter.apply(Measure.objects.for_plan(plan)).prefetch_related(
-            Prefetch("listings", queryset=MeasureListing.objects.select_related("category")),
-            Prefetch("ownerships", queryset=MeasureDepartment.objects.select_related("department")),
-            public_marks(),
-        )
+        measure_filter.apply(Measure.objects.for_plan(plan)).values_list("pk", "key", "code", "name", "is_new")
     )
+    # Marks and listings of the whole plan (cheaper to query than an IN list); rows of filtered-out
+    # measures are simply never looked up. Only public marks: residents see only published years.
+    marks: dict[int, dict[int, str]] = {}
+    for measure_id, fy, override, computed in (
+        MeasureMark.objects.public()
+        .filter(measure__plan=plan)
+        .values_list("measure_id", "fiscal_year", "override", "computed")
+        .order_by()
+    ):
+        marks.setdefault(measure_id, {})[fy] = override or computed
+    listings: dict[int, list] = {}
+    # Ordered within each measure only: the default ordering would join the measures to order by them.
+    for measure_id, category_id, is_primary in (
+        MeasureListing.objects.filter(measure__plan=plan)
+        .values_list("measure_id", "category_id", "is_primary")
+        .order_by("-is_primary", "position")
+    ):
+        listings.setdefault(measure_id, []).append((category_id, is_primary))
+    years = plan.fiscal_years
+    badges = MarkBadges(plan)
+    measure_url = measure_url_maker(plan)
+    new_badge = format_html(' <span class="badge">{}</span>', gettext("新規"))
+    relisted_badge = format_html(' <span class="badge">{}</span>', gettext("再掲"))
     by_category: dict[int, list] = {}
-    for measure in measures:
-        measure.marks_by_year = {m.fiscal_year: m for m in measure.public_marks}
-        for listing in measure.listings.all():
-            by_category.setdefault(listing.category_id, []).append((measure, listing))
-    rows = [{"category": c, "measures": by_category.get(c.pk, [])} for c in categories]
+    for pk, key, code, name, is_new in measures:
+        by_year = marks.get(pk, {})
+        link = format_html('<th scope="row"><a href="{}">{}{}</a>', measure_url(key), f"{code} " if code else "", name)
+        cells = "".join(f"<td>{badges[by_year.get(fy, '')]}</td>" for fy in years)
+        for category_id, is_primary in listings.get(pk, ()):
+            badge = (new_badge if is_new else "") + ("" if is_primary else relisted_badge)
+            by_category.setdefault(category_id, []).append(
+                f"\n    <tr>\n      {link}{badge}</th>\n      {cells}\n    </tr>\n    "
+            )
+    # Each category's table rows, ready: the one loop per mark cell would cost most of the page's time.
+    rows = [{"category": c, "body": mark_safe("".join(by_category.get(c.pk, [])))} for c in categories]
     return render(
         request,
         "plans/plan_detail.html",
         {
             "plan": plan,
             "rows": rows,
-            "years": plan.fiscal_years,
+            "years": years,
             "filter": measure_filter,
             "measure_count": len(measures),
         },
@@ -69,17 +119,22 @@ def plan_summary_page(request, municipality, plan, fy):
     if fy not in plan.fiscal_years:
         raise Http404("fiscal year outside the plan period")
     rows = plan_summary(plan, [fy], public_only=True)
-    indicators = (
+    indicators = list(
         plan.indicators.filter(category__isnull=False, category__parent__isnull=True)
         .select_related("category", "introduced_in", "retired_in")
-        .prefetch_related(Prefetch("values", queryset=IndicatorValue.objects.filter(fiscal_year=fy).with_publication()))
         .order_by("category__position", "position")
     )
+    # The year's values in one plain query (a prefetch costs more for the same rows).
+    values = {
+        value.indicator_id: mask(value)
+        for value in IndicatorValue.objects.filter(indicator__in=indicators, fiscal_year=fy)
+        .with_publication()
+        .order_by()
+    }
     indicator_rows = []
     for indicator in indicators:
-        value = next(iter(indicator.values.all()), None)
+        value = values.get(indicator.pk)
         indicator_rows.append({"indicator": indicator, "value": value, "public": bool(value and value.actual_public)})
-        mask(value)
     counted = sum(row.total for row in rows if row.category is None)
     return render(
         request,

@@ -5,12 +5,14 @@ import csv
 import io
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from kpis.entry import ERROR_CODES, ActualEntry, EntryValidationError, save_entries, validate_entries
 from kpis.models import IndicatorValue
-from kpis.sheets.actuals import import_actuals
+from kpis.sheets.actuals import FOUND, import_actuals
 from kpis.sheets.columns import COLUMNS, check_key
 from kpis.sheets.reader import cell_text
 from kpis.sheets.review import build_review_workbook
@@ -136,8 +138,8 @@ def test_round_trip_template_fill_import_marks_and_review(roles_plan, hq_x):
     result = import_actuals(data=as_bytes(workbook), fiscal_year=2025, user=hq_x, filename="実績.xlsx")
 
     assert result.errors == []
-    # New to the user (no actual before); to the database one row is new and one (with a target) updated.
-    assert result.counts() == {"new": 2, "changed": 0, "unchanged": 2, "invalid": 0}
+    # The preview counts as save_entries does: one row is new, one (that had only a target) changed.
+    assert result.counts() == {"new": 1, "changed": 1, "unchanged": 2, "invalid": 0}
     assert (result.saved.created, result.saved.changed, result.saved.unchanged) == (1, 1, 2)
     value = IndicatorValue.objects.get(indicator=kpi(roles_plan, "要望書の提出件数"), fiscal_year=2025)
     assert (value.actual_text, value.actual_value, value.note, value.computed) == ("3", 3, "3件とも提出", "achieved")
@@ -297,13 +299,13 @@ def test_import_command_dry_run_then_write(roles_plan, staff_b, tmp_path):
     out, err = io.StringIO(), io.StringIO()
     call_command("import_actuals", str(path), "--fy", "2025", "--user", "staff-b", "--dry-run", stdout=out, stderr=err)
     assert out.getvalue().splitlines() == [
-        "4行目 要望書の提出件数: 「」→「2」（新規）",
-        "試行のため書き込んでいません（新規 1 行、変更 0 行、変更なし 0 行）",
+        "4行目 要望書の提出件数: 「」→「2」（変更）",
+        "試行のため書き込んでいません（新規 0 行、変更 1 行、変更なし 0 行）",
     ]
     assert "取込 [##############################] 1/1" in err.getvalue()
     assert not IndicatorValue.objects.filter(fiscal_year=2025, actual_text="2").exists()
     call_command("import_actuals", str(path), "--fy", "2025", "--user", "staff-b", stdout=out, stderr=err)
-    assert out.getvalue().splitlines()[-1] == "書き込みました（新規 1 行、変更 0 行、変更なし 0 行）"
+    assert out.getvalue().splitlines()[-1] == "書き込みました（新規 0 行、変更 1 行、変更なし 0 行）"
     assert IndicatorValue.objects.get(fiscal_year=2025, indicator__name="要望書の提出件数").actual_text == "2"
 
 
@@ -343,7 +345,8 @@ def test_admin_import_previews_then_writes_on_confirm(client, roles_plan, staff_
     response = upload(client, as_bytes(filled(roles_plan, staff_b, F4="2")))
     body = response.content.decode()
     assert response.status_code == 200
-    assert "新規 1 行、変更 0 行、変更なし 0 行" in body
+    # The KPI had a target for the year: filling in its actual changes that value (as save_entries counts).
+    assert "新規 0 行、変更 1 行、変更なし 0 行" in body and "<td>変更</td>" in body
     assert "<td>要望書の提出件数</td>" in body and "<td>2</td>" in body
     assert not IndicatorValue.objects.filter(fiscal_year=2025, actual_text="2").exists()
 
@@ -353,7 +356,7 @@ def test_admin_import_previews_then_writes_on_confirm(client, roles_plan, staff_
     assert response.status_code == 302
     assert IndicatorValue.objects.get(fiscal_year=2025, indicator__name="要望書の提出件数").actual_text == "2"
     messages = [str(m) for m in response.wsgi_request._messages]
-    assert messages == ["実績を取り込みました（新規 1 行、変更 0 行、変更なし 0 行）"]
+    assert messages == ["実績を取り込みました（新規 0 行、変更 1 行、変更なし 0 行）"]
 
 
 def test_admin_import_shows_errors_and_no_confirm(client, roles_plan, staff_b):
@@ -405,3 +408,81 @@ def test_admin_confirm_checks_again_and_writes_nothing_when_the_year_closed(clie
         "令和7年度 (2025)は公表済みのため、変更は推進本部に依頼してください" in response.content.decode()
     )
     assert snapshot(roles_plan) == before
+
+
+# The entry service behind the import
+
+
+def noshiro_entries(plan, text="1"):
+    return [ActualEntry(i.pk, 2025, text) for i in plan.indicators.filter(kind="numeric").order_by("pk")]
+
+
+def test_validation_takes_the_same_queries_for_few_and_many_entries(
+    noshiro, roles_plan, hq_x, django_assert_num_queries
+):
+    few = [ActualEntry(kpi(roles_plan, "要望書の提出件数").pk, 2025, "1")]
+    many = noshiro_entries(noshiro)
+    assert len(many) > 30
+    for plan, entries in ((roles_plan, few), (noshiro, many)):
+        user = User.objects.get(pk=hq_x.pk)  # a fresh request's user: roles are read once per user object
+        with django_assert_num_queries(5):
+            assert validate_entries(user, plan, 2025, entries) == []
+
+
+def test_one_bad_entry_among_many_writes_nothing(noshiro, hq_x):
+    entries = noshiro_entries(noshiro)
+    entries[-1].actual_text = "多数"
+    before = snapshot(noshiro)
+    with pytest.raises(EntryValidationError) as raised:
+        save_entries(hq_x, noshiro, 2025, entries)
+    assert [(e.index, e.field, e.code) for e in raised.value.errors] == [
+        (len(entries) - 1, "actual_text", "not_numeric")
+    ]
+    assert snapshot(noshiro) == before
+
+
+def test_save_counts_new_changed_and_unchanged(roles_plan, hq_x):
+    requests, method = kpi(roles_plan, "要望書の提出件数"), kpi(roles_plan, "手法の検討")
+    assert IndicatorValue.objects.filter(indicator=requests, fiscal_year=2025).exists()  # a target only
+    assert not IndicatorValue.objects.filter(indicator=method, fiscal_year=2025).exists()
+    entries = [ActualEntry(requests.pk, 2025, "3"), ActualEntry(method.pk, 2025, "検討した")]
+    assert vars(save_entries(hq_x, roles_plan, 2025, entries)) == {"created": 1, "changed": 1, "unchanged": 0}
+    entries[0].actual_text = "4"
+    assert vars(save_entries(hq_x, roles_plan, 2025, entries)) == {"created": 0, "changed": 1, "unchanged": 1}
+
+
+def test_every_entry_error_has_a_code(roles_plan, other_plan, staff_a, hq_x):
+    requests = kpi(roles_plan, "要望書の提出件数")
+    entries = [
+        ActualEntry(999999, 2025, "1"),
+        ActualEntry(kpi(other_plan, "要望書の提出件数").pk, 2025, "1"),
+        ActualEntry(requests.pk, 2025, "=1+1", note="+備考"),
+        ActualEntry(requests.pk, 2025, "1"),
+        ActualEntry(kpi(roles_plan, "出張申請窓口の開催回数").pk, 2025, "x" * 201),
+        ActualEntry(kpi(roles_plan, "手法の検討").pk, 2024, "1"),
+    ]
+    assert [(e.index, e.field, e.code) for e in validate_entries(hq_x, roles_plan, 2025, entries)] == [
+        (0, "indicator_id", "unknown"),
+        (1, "indicator_id", "other_plan"),
+        (2, "actual_text", "formula"),
+        (2, "note", "formula"),
+        (3, "indicator_id", "duplicate"),
+        (4, "actual_text", "too_long"),
+        (5, "fiscal_year", "wrong_year"),
+    ]
+    numbers = [
+        ActualEntry(requests.pk, 2025, "三件", evidence_url="ftp://example.jp/a.pdf"),
+    ]
+    assert [(e.field, e.code) for e in validate_entries(hq_x, roles_plan, 2025, numbers)] == [
+        ("actual_text", "not_numeric"),
+        ("evidence_url", "bad_url"),
+    ]
+    assert [e.code for e in validate_entries(staff_a, roles_plan, 2025, numbers[:1])] == ["out_of_scope"]
+    assert [e.code for e in validate_entries(hq_x, roles_plan, 2030, [ActualEntry(requests.pk, 2030, "1")])] == [
+        "out_of_period"
+    ]
+    assert set(FOUND) == set(ERROR_CODES)  # the import words every code its own way
+    lock_year(hq_x, roles_plan, 2024)
+    assert [e.code for e in validate_entries(hq_x, roles_plan, 2024, [ActualEntry(requests.pk, 2024, "1")])] == [
+        "locked"
+    ]

@@ -126,3 +126,39 @@ def test_public_history_lists_changes_after_publication_and_flags_corrections(cl
     page = client.get(f"/{roles_plan.municipality.slug}/{roles_plan.slug}/measures/{measure.key}/")
     html = page.content.decode()
     assert "<strong>訂正</strong>" in html and "県への提出を1件追加で確認" in html
+
+
+def test_bulk_save_tags_every_history_row_like_a_save_would(noshiro, hq_x):
+    """Many values saved at once: one history row each, with the user and "<source>: <reason>"."""
+    values = IndicatorValue.objects.filter(indicator__plan=noshiro, fiscal_year=FY).select_related("indicator")
+    existing = {v.indicator_id for v in values}
+    indicators = list(noshiro.indicators.filter(kind="numeric").order_by("pk"))
+    entries = [ActualEntry(i.pk, FY, str(n), note=f"備考{n}") for n, i in enumerate(indicators)]
+    before = IndicatorValue.history.count()
+
+    result = save_entries(hq_x, noshiro, FY, entries, reason="R7実績.xlsx", source="import")
+
+    new = [i.pk for i in indicators if i.pk not in existing]
+    assert (result.created, result.changed, result.unchanged) == (len(new), len(indicators) - len(new), 0)
+    records = IndicatorValue.history.filter(indicator__plan=noshiro, fiscal_year=FY).order_by("history_id")
+    records = list(records[records.count() - len(indicators) :])
+    assert IndicatorValue.history.count() == before + len(indicators)
+    by_indicator = {r.indicator_id: r for r in records}
+    assert set(by_indicator) == {i.pk for i in indicators}
+    for n, indicator in enumerate(indicators):
+        record = by_indicator[indicator.pk]
+        assert (record.history_user, record.history_change_reason) == (hq_x, "取込: R7実績.xlsx")
+        assert record.history_type == ("+" if indicator.pk in new else "~")
+        assert (record.actual_text, record.actual_value, record.note) == (str(n), n, f"備考{n}")
+        assert record.id == IndicatorValue.objects.get(indicator=indicator, fiscal_year=FY).pk
+
+
+def test_bulk_save_of_an_unchanged_entry_leaves_no_history(roles_plan, staff_b):
+    entry = ActualEntry(kpi(roles_plan, "要望書の提出件数").pk, FY, "4")
+    save_entries(staff_b, roles_plan, FY, [entry])
+    before = IndicatorValue.history.count()
+    result = save_entries(staff_b, roles_plan, FY, [entry], reason="再取込", source="import")
+    assert (result.created, result.changed, result.unchanged) == (0, 0, 1)
+    assert IndicatorValue.history.count() == before
+    record, _ = last_change(value_of(roles_plan, "要望書の提出件数"))
+    assert (record.history_user, record.history_change_reason, record.history_type) == (staff_b, "実績入力", "~")

@@ -282,6 +282,7 @@ def test_sitemap_lists_every_public_page(client, mini_plan):
     for path in [
         "/",
         "/compare/",
+        "/pref/05/",
         "/noshiro/",
         "/noshiro/mini/",
         "/noshiro/mini/roadmap/",
@@ -344,13 +345,13 @@ def test_mark_filter_ignores_unpublished_years(client, mini_plan):
     assert "0 件の取組" in body
 
 
-def test_home_shows_latest_public_year_at_a_glance(client, mini_plan):
-    body = get(client, "/")[1]
+def test_prefecture_page_shows_latest_public_year_at_a_glance(client, mini_plan):
+    body = get(client, "/pref/05/")[1]
     assert '<a href="/noshiro/mini/summary/2024/">令和6年度 (2024)の目標達成状況</a>' in body
     assert '<span class="mark mark-achieved"><span aria-hidden="true">→</span> 目標を達成した 1</span>' in body
     assert "（1 件の取組）" in body
     close_year(mini_plan, 2024)
-    body = get(client, "/")[1]
+    body = get(client, "/pref/05/")[1]
     assert '<a href="/noshiro/mini/summary/2023/">令和5年度 (2023)の目標達成状況</a>' in body
     assert '<span class="mark mark-not_achieved"><span aria-hidden="true">↘</span> 目標が未達成 1</span>' in body
 
@@ -382,6 +383,7 @@ def with_draft(mini_plan, mini_document):
     "path",
     [
         "/",
+        "/pref/05/",
         "/noshiro/",
         "/compare/",
         "/compare/my-number-card/",
@@ -422,13 +424,16 @@ def page_url(page, plan):
         return "/sitemap.xml"
     if page == "municipality":
         return reverse("municipality", args=["noshiro"])
+    if page == "prefecture":
+        return reverse(page, args=["05"])
     if page == "compare-index":
         return reverse(page)
     return url(page, plan)
 
 
 @pytest.mark.parametrize(
-    "page", ["plan-csv", "plan-roadmap", "department", "compare", "compare-index", "sitemap", "municipality"]
+    "page",
+    ["plan-csv", "plan-roadmap", "department", "compare", "compare-index", "sitemap", "municipality", "prefecture"],
 )
 def test_query_count_does_not_grow_with_plan_size(client, mini_document, page):
     counts = []
@@ -456,7 +461,9 @@ def test_noshiro_summary_chart_is_svg_with_the_table_numbers(client, noshiro):
     assert 'style="' not in body
 
 
-@pytest.mark.parametrize("page", ["plan-roadmap", "department", "compare", "compare-index", "municipality"])
+@pytest.mark.parametrize(
+    "page", ["plan-roadmap", "department", "compare", "compare-index", "municipality", "prefecture"]
+)
 def test_new_pages_have_one_h1_and_no_inline_style(client, mini_plan, page):
     response, body = get(client, page_url(page, mini_plan))
     assert response.status_code == 200

@@ -17,13 +17,25 @@ def url(name, plan, **kwargs):
     return reverse(name, kwargs={"municipality": plan.municipality.slug, "plan": plan.slug, **kwargs})
 
 
-def test_home_lists_published_plans_with_period(client, mini_plan):
+def test_home_lists_prefectures_and_recent_publications(client, mini_plan):
     response = client.get("/")
     assert response.status_code == 200
     body = response.content.decode()
-    assert "秋田県能代市" in body
-    assert "テスト計画" in body
+    assert '<li><a href="/pref/05/">秋田県</a> <small>1 団体・1 計画</small></li>' in body
+    # The mini plan's printed years 2023 and 2024 were published at import.
+    assert '秋田県能代市 <a href="/noshiro/mini/summary/2024/">テスト計画 令和6年度 (2024)</a>' in body
+
+
+def test_prefecture_page_lists_its_plans_with_period(client, mini_plan):
+    response = client.get("/pref/05/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<h1>秋田県の自治体DX推進計画</h1>" in body
+    assert '<a href="/noshiro/">秋田県能代市</a>' in body
+    assert '<a href="/noshiro/mini/">テスト計画</a>' in body
     assert "令和5年度 (2023) 〜 令和7年度 (2025)" in body
+    assert client.get("/pref/13/").status_code == 404  # no published plan in Tokyo
+    assert client.get("/pref/akita/").status_code == 404
 
 
 def test_plan_page_shows_tree_marks_and_json_link(client, mini_plan):
@@ -77,6 +89,7 @@ def test_draft_plans_never_appear(client, mini_document):
     mini_document["plan"]["status"] = "draft"
     plan = import_plan(mini_document).plan
     assert "テスト計画" not in client.get("/").content.decode()
+    assert client.get("/pref/05/").status_code == 404
     for name, extra in [
         ("plan", {}),
         ("plan-json", {}),
@@ -98,16 +111,42 @@ def grow(document, factor):
     return document
 
 
-@pytest.mark.parametrize("page", ["home", "plan", "measure", "plan-summary", "plan-json"])
+@pytest.mark.parametrize("page", ["home", "prefecture", "plan", "measure", "plan-summary", "plan-json"])
 def test_query_count_does_not_grow_with_plan_size(client, mini_document, page):
     counts = []
     for factor in (1, 10):
         plan = import_plan(grow(copy.deepcopy(mini_document), factor)).plan
         kwargs = {"measure": {"key": "1-(1)-①-0"}, "plan-summary": {"fy": 2023}}.get(page, {})
-        target = "/" if page == "home" else url(page, plan, **kwargs)
+        target = {"home": "/", "prefecture": "/pref/05/"}.get(page) or url(page, plan, **kwargs)
         with CaptureQueriesContext(connection) as queries:
             assert client.get(target).status_code == 200
         counts.append(len(queries))
         Plan.objects.filter(pk=plan.pk).delete()
     assert counts[0] == counts[1], counts
     assert counts[1] <= 20, counts
+
+
+def test_english_pages_name_fiscal_years_fy(client, mini_plan):
+    body = client.get("/en/noshiro/mini/").content.decode()
+    assert '<a href="/en/noshiro/mini/summary/2023/">FY2023</a>' in body
+    assert "令和5年度" not in body
+    assert "<h1>FY2024 Achievement</h1>" in client.get("/en/noshiro/mini/summary/2024/").content.decode()
+    # Japanese pages keep the era name.
+    assert '<a href="/noshiro/mini/summary/2023/">令和5年度 (2023)</a>' in client.get("/noshiro/mini/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("page", "queries"),
+    [("home", 2), ("prefecture", 2), ("plan", 8), ("measure", 13), ("plan-summary", 6)],
+)
+def test_public_pages_cost_a_fixed_number_of_queries(client, mini_plan, django_assert_num_queries, page, queries):
+    kwargs = {"measure": {"key": "1-(1)-①"}, "plan-summary": {"fy": 2023}}.get(page, {})
+    target = {"home": "/", "prefecture": "/pref/05/"}.get(page) or url(page, mini_plan, **kwargs)
+    with django_assert_num_queries(queries):
+        assert client.get(target).status_code == 200
+
+
+def test_plan_and_municipality_pages_lead_back_to_their_prefecture(client, mini_plan):
+    crumb = '<a href="/">ホーム</a> › <a href="/pref/05/">秋田県</a> › '
+    assert crumb + '<a href="/noshiro/">能代市</a> › テスト計画</nav>' in client.get("/noshiro/mini/").content.decode()
+    assert crumb + "能代市</nav>" in client.get("/noshiro/").content.decode()

@@ -31,6 +31,10 @@ class RowCheck:
 
     @property
     def state(self) -> str:
+        """As save_entries counts: new only when the KPI has no value row for the year at all.
+
+        A row that exists with only a target and gets an actual is a change (the entry screen says 変更 too).
+        """
         if self.errors:
             return INVALID
         before = self.before
@@ -38,7 +42,7 @@ class RowCheck:
         new = (self.entry.actual_text.strip(), self.entry.note.strip(), self.entry.evidence_url.strip())
         if old == new:
             return UNCHANGED
-        return NEW if not any(old) else CHANGED
+        return NEW if before is None else CHANGED
 
 
 @dataclass
@@ -141,29 +145,25 @@ def check_row(sheet: ParsedSheet, row: SheetRow) -> RowCheck:
     return checked
 
 
-# What was found, by the entry service's field and message (its messages say what is expected).
-FOUND = [
-    ("actual_text", "数値で入力", "は数値ではありません"),
-    ("actual_text", "数式", "は数式の形をしています"),
-    ("note", "数式", "は数式の形をしています"),
-    ("actual_text", "文字以内", "は長すぎます"),
-    ("evidence_url", "", "はURLではありません"),
-    ("indicator_id", "見つかりません", "は登録されていない指標IDです"),
-    ("indicator_id", "この計画の指標ではありません", "は別の計画の指標IDです"),
-    ("indicator_id", "重複", "は重複しています"),
-    ("indicator_id", "権限", "は担当外の指標です"),
-    ("fiscal_year", "の実績を入力してください", "は対象の年度ではありません"),
-    ("fiscal_year", "計画期間", "は計画期間外の年度です"),
-    ("fiscal_year", "", "は入力できない年度です"),
-]
+# What was found, by the entry service's error code (its messages say what is expected).
+FOUND = {
+    "not_numeric": "は数値ではありません",
+    "formula": "は数式の形をしています",
+    "too_long": "は長すぎます",
+    "bad_url": "はURLではありません",
+    "unknown": "は登録されていない指標IDです",
+    "other_plan": "は別の計画の指標IDです",
+    "duplicate": "は重複しています",
+    "out_of_scope": "は担当外の指標です",
+    "wrong_year": "は対象の年度ではありません",
+    "out_of_period": "は計画期間外の年度です",
+    "locked": "は入力できない年度です",
+}
 
 
 def entry_message(sheet: ParsedSheet, row: SheetRow, error: EntryError) -> str:
     """シート 実績入力 12行目 F列（実績）: 「abc」は数値ではありません。数値で入力してください（単位: 件）."""
-    found = next(
-        (phrase for name, part, phrase in FOUND if name == error.field and part in error.message),
-        "は受け付けられません",
-    )
+    found = FOUND.get(error.code, "は受け付けられません")
     key = FIELD_COLUMNS.get(error.field, "indicator_id")
     return f"{where(sheet, row, key)}: 「{error.value}」{found}。{error.message}"
 
@@ -181,7 +181,8 @@ def attach_before(result: ActualsCheck) -> None:
     before = {
         v.indicator_id: v for v in IndicatorValue.objects.filter(indicator_id__in=ids, fiscal_year=result.fiscal_year)
     }
-    indicators = Indicator.objects.select_related("measure").in_bulk(ids)
+    # filter, not in_bulk: in_bulk splits long id lists into batches on SQLite, one query each.
+    indicators = {i.pk: i for i in Indicator.objects.select_related("measure").filter(pk__in=ids)}
     for row in result.rows:
         if row.entry is not None:
             row.before = before.get(row.entry.indicator_id)

@@ -72,8 +72,7 @@ def read_xlsx(data: bytes) -> ParsedSheet:
             )
         ws = workbook[SHEET]
         ws.reset_dimensions()  # files written in streaming mode carry no reliable dimension
-        grid = ([cell_found(c) for c in row] for row in ws.iter_rows())
-        return parse_grid(grid)
+        return parse_grid(ws.iter_rows(), cell_found)
     finally:
         workbook.close()
 
@@ -82,6 +81,8 @@ def cell_found(cell) -> Found:
     value = cell.value
     if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("=")):
         return Found(str(value), formula=True)
+    if value is None or isinstance(value, str):  # the number format (a style lookup) only matters for numbers
+        return Found(value or "")
     return Found(cell_text(value, getattr(cell, "number_format", "") or ""))
 
 
@@ -115,8 +116,7 @@ def read_csv(data: bytes) -> ParsedSheet:
             continue
     else:
         return ParsedSheet(problems=["CSVファイルの文字コードを判別できません。UTF-8 で保存し直してください"])
-    grid = ([Found(value) for value in row] for row in csv.reader(io.StringIO(text, newline="")))
-    return parse_grid(grid)
+    return parse_grid(csv.reader(io.StringIO(text, newline="")), Found)
 
 
 def normalize_header(text: str) -> str:
@@ -133,23 +133,28 @@ def header_positions(row: list[Found]) -> dict[str, int]:
     return positions
 
 
-def parse_grid(grid) -> ParsedSheet:
-    """Find the header row among the first rows, map the columns by header, keep every later row."""
+def parse_grid(grid, found) -> ParsedSheet:
+    """Find the header row among the first rows, map the columns by header, keep every later row.
+
+    ``grid`` yields rows of cells and ``found`` reads a cell; below the header only the cells of the
+    columns the import reads (READ_COLUMNS, half the template's) are read.
+    """
     parsed = ParsedSheet()
     positions: dict[str, int] | None = None
     best: dict[str, int] = {}
     best_row = 1
     for number, row in enumerate(grid, 1):
         if positions is None:
-            found = header_positions(row)
-            if all(column.key in found for column in READ_COLUMNS):
-                positions, parsed.header_row = found, number
-            elif len(found) > len(best):
-                best, best_row = found, number
+            headers = header_positions([found(cell) for cell in row])
+            if all(column.key in headers for column in READ_COLUMNS):
+                positions, parsed.header_row = headers, number
+                read = [(column.key, positions[column.key]) for column in READ_COLUMNS]
+            elif len(headers) > len(best):
+                best, best_row = headers, number
             if positions is None and number >= HEADER_SEARCH_ROWS:
                 break
             continue
-        parsed.rows.append(SheetRow(number, {key: row[i] for key, i in positions.items() if i < len(row)}))
+        parsed.rows.append(SheetRow(number, {key: found(row[i]) for key, i in read if i < len(row)}))
     if positions is None:
         return missing_columns(parsed, best, best_row)
     parsed.letters = {key: get_column_letter(index + 1) for key, index in positions.items()}

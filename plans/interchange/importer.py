@@ -121,7 +121,7 @@ def import_plan(document: dict) -> ImportResult:
     recompute_plan_marks(plan)
     apply_measure_marks(writer, plan, document["measures"])
     publish_printed_years(plan, document)
-    bump_generation()
+    bump_generation(municipality)
     return result
 
 
@@ -138,6 +138,8 @@ def upsert_municipality(data: dict) -> Municipality:
         for k in changed:
             setattr(municipality, k, values[k])
         municipality.save(update_fields=changed)
+        if "slug" in changed:  # the pages under the old URL are cached too: invalidate everything
+            bump_generation()
     return municipality
 
 

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import get_language
 
 from plans import fiscal
 from plans.marks import legend_map
@@ -6,16 +7,24 @@ from plans.marks import legend_map
 register = template.Library()
 
 
+def _in_english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
 @register.filter
 def wareki(fiscal_year):
-    """令和6年度 for 2024."""
-    return fiscal.wareki(int(fiscal_year)) if fiscal_year else ""
+    """令和6年度 for 2024; FY2024 on English pages."""
+    if not fiscal_year:
+        return ""
+    return fiscal.english(int(fiscal_year)) if _in_english() else fiscal.wareki(int(fiscal_year))
 
 
 @register.filter
 def fy_label(fiscal_year):
-    """令和6年度 (2024)."""
-    return fiscal.label(int(fiscal_year)) if fiscal_year else ""
+    """令和6年度 (2024); FY2024 on English pages."""
+    if not fiscal_year:
+        return ""
+    return fiscal.english(int(fiscal_year)) if _in_english() else fiscal.label(int(fiscal_year))
 
 
 @register.simple_tag

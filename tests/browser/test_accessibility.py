@@ -38,6 +38,7 @@ PAGE_TYPES = {
     "summary": ("plan-summary", lambda plans: {**NOSHIRO, "fy": 2023}, ""),
     "roadmap": ("plan-roadmap", lambda plans: NOSHIRO, ""),
     "department": ("department", noshiro_department, ""),
+    "prefecture": ("prefecture", lambda plans: {"code": "05"}, ""),
     "compare-index": ("compare-index", lambda plans: {}, ""),
     "compare": ("compare", compared_area, ""),
     "admin-login": ("admin:login", lambda plans: {}, ""),

@@ -18,6 +18,8 @@ def test_home_plan_filter_measure_summary_csv(seed_plans, pages, viewport):
     page = pages.open("/", viewport=viewport)
     pages.screenshot(page, "01-home")
 
+    page.get_by_role("link", name="秋田県", exact=True).click()
+    expect_heading(page, "秋田県の自治体DX推進計画")
     page.get_by_role("link", name=plan.title, exact=True).click()
     expect_heading(page, plan.title)
     assert page.get_by_role("status").inner_text() == "73 件の取組"
