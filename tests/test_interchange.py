@@ -111,6 +111,11 @@ BAD_DOCUMENTS = [
     (lambda d: d["plan"].update(status="final"), "$.plan.status", "'final' is not one of ['draft', 'published']"),
     (lambda d: d["municipality"].update(code="052028"), "$.municipality.code", "'052028' has a wrong check digit"),
     (
+        lambda d: d["municipality"].update(slug="pref"),
+        "$.municipality.slug",
+        "'pref' is a path of the portal itself; choose another slug",
+    ),
+    (
         lambda d: d["measures"][0].update(category_labels=["9/(9)"]),
         "$.measures[0].category_labels[0]",
         "no category with path '9/(9)'",
