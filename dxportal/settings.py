@@ -92,9 +92,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
     # Above the session and locale middleware: a cached public page is served without touching them.
+    # Above CSP too: a page is stored with the Content-Security-Policy header it was sent with.
     "dxportal.middleware.PublicPageCacheMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -184,7 +185,7 @@ if CACHE_URL and urlparse(CACHE_URL).scheme not in ("redis", "rediss", "unix"):
     raise ImproperlyConfigured(f"REDIS_URL/CACHE_URL must be a redis://, rediss:// or unix:// URL, got {CACHE_URL!r}")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache"
+        "BACKEND": "dxportal.cache.RedisCache"  # Django's, reusing its redis client
         if CACHE_URL
         else "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": CACHE_URL or "dxportal",

@@ -49,7 +49,7 @@ def test_deploy_check_passes_in_production():
 @pytest.mark.parametrize(
     ("env", "backend"),
     [
-        ({"REDIS_URL": "redis://127.0.0.1:6379/3"}, "django.core.cache.backends.redis.RedisCache"),
+        ({"REDIS_URL": "redis://127.0.0.1:6379/3"}, "dxportal.cache.RedisCache"),
         ({"REDIS_URL": "", "CACHE_URL": ""}, "django.core.cache.backends.locmem.LocMemCache"),
     ],
 )

@@ -166,6 +166,17 @@ def test_a_cache_hit_is_one_round_trip(client, akita):
     assert get.call_count == len(get_many.call_args.args[0]) == 3
 
 
+@pytest.mark.django_db
+def test_a_cache_hit_carries_the_security_headers_of_the_page_it_stored(client, akita):
+    first = client.get(AKITA_PLAN)
+    with CaptureQueriesContext(connection) as queries:
+        hit = client.get(AKITA_PLAN)
+    assert len(queries) == 0  # served from the cache, above the CSP middleware
+    for header in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "ETag"):
+        assert hit[header] == first[header], header
+    assert "script-src 'self'" in hit["Content-Security-Policy"]
+
+
 @pytest.mark.parametrize(
     ("path", "scope"),
     [
