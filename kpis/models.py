@@ -230,6 +230,14 @@ class PlanYear(models.Model):
                 condition=Q(status="open") | Q(published_at__isnull=False), name="plan_year_published_at"
             ),
         ]
+        indexes = [
+            # The home page's latest publications: newest first, without sorting every plan's years.
+            models.Index(
+                fields=["-published_at"],
+                condition=Q(status__in=["published", "locked"]),
+                name="plan_year_recent_publications",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.plan} {self.fiscal_year} {self.get_status_display()}"
