@@ -9,7 +9,8 @@ Speed: the first demo plan of each shape goes in through the interchange importe
 1–3 s a plan). Every further one copies the rows of one of those, with new numbers that the engine
 scores in memory; plans go in batches of BATCH with one INSERT statement (executemany) per table per
 batch and ids handed out by the command, so the number of queries does not grow with the plans and
-1,741 municipalities take minutes (the per-plan copy and scoring of before took 0.2–2 s a plan).
+1,741 municipalities take about 25 s on SQLite and 60 s on PostgreSQL (docs/performance.md; the
+per-plan copy and scoring of before took 0.2–2 s a plan).
 
 Demo municipalities never collide with real ones: their codes start with 90–99, real JIS X 0402 codes
 with a prefecture number 01–47. Their names say デモ, their prefecture is デモ県.
