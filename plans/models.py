@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from plans.marks import DEFAULT_LEGEND
+from plans.validators import validate_municipality_slug
 
 FY_MIN, FY_MAX = 1989, 2100
 
@@ -32,7 +33,7 @@ class Municipality(models.Model):
     name = models.CharField(_("団体名"), max_length=100)
     name_en = models.CharField(_("英語名"), max_length=100, blank=True)
     prefecture = models.CharField(_("都道府県"), max_length=10)
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(unique=True, validators=[validate_municipality_slug])
 
     class Meta:
         ordering = ["code"]

@@ -160,6 +160,23 @@ def test_an_admin_edit_invalidates_cached_pages_at_once(client, mini_plan):
 
 
 @pytest.mark.django_db
+def test_the_admin_refuses_a_municipality_slug_that_is_a_path_of_the_portal(mini_plan):
+    staff = Client()
+    staff.force_login(superuser())
+    municipality = mini_plan.municipality
+    response = staff.post(
+        reverse("admin:plans_municipality_change", args=[municipality.pk]),
+        {"code": "052027", "name": "能代市", "name_en": "", "prefecture": "秋田県", "slug": "pref"},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["slug"] == [
+        "'pref' is a path of the portal itself; choose another slug"
+    ]
+    municipality.refresh_from_db()
+    assert municipality.slug == "noshiro"
+
+
+@pytest.mark.django_db
 def test_a_staff_login_does_not_flush_the_public_cache(client):
     User.objects.create_superuser("hq", password="a-long-password-for-tests")
     generation = current_generation()

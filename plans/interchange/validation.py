@@ -9,9 +9,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import jsonschema
+from django.core.exceptions import ValidationError
 
 from measures.models import PriorityArea
 from plans.models import Municipality, Plan
+from plans.validators import validate_municipality_slug
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "plan.schema.json"
 
@@ -61,21 +63,14 @@ def validate_document(document) -> None:
         raise PlanDocumentError(errors)
 
 
-def reserved_slugs() -> frozenset[str]:
-    """First URL segments a municipality slug would collide with (/pref/…, /compare/…, /en/…)."""
-    from django.conf import settings
-
-    from dxportal.middleware import fixed_first_segments
-
-    return fixed_first_segments() | {code for code, _ in settings.LANGUAGES}
-
-
 def semantic_errors(doc: dict):
     municipality, plan = doc["municipality"], doc["plan"]
     if not check_digit_ok(municipality["code"]):
         yield "$.municipality.code", f"'{municipality['code']}' has a wrong check digit (JIS X 0402)"
-    if municipality["slug"] in reserved_slugs():
-        yield "$.municipality.slug", f"'{municipality['slug']}' is a path of the portal itself; choose another slug"
+    try:
+        validate_municipality_slug(municipality["slug"])
+    except ValidationError as error:
+        yield "$.municipality.slug", error.messages[0]
     other = Municipality.objects.filter(slug=municipality["slug"]).exclude(code=municipality["code"]).first()
     if other:
         yield "$.municipality.slug", f"'{municipality['slug']}' is already used by municipality {other.code}"
