@@ -66,7 +66,10 @@ class MeasureFilter:
     def stage_choices(self) -> list[tuple[int, str]]:
         """(stage, label) for the lifecycle stages the plan's measures use; labels from the plan's legend."""
         labels = {entry.get("stage"): entry.get("label", "") for entry in self.plan.stage_legend or []}
-        used = MeasureStage.objects.filter(measure__plan=self.plan).values_list("stage", flat=True).distinct()
+        # order_by(): the default ordering would join the measures and plans into the DISTINCT.
+        used = (
+            MeasureStage.objects.filter(measure__plan=self.plan).values_list("stage", flat=True).order_by().distinct()
+        )
         return [(stage, labels.get(stage, "")) for stage in sorted(set(used))]
 
     def apply(self, queryset):
