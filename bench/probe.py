@@ -2,6 +2,8 @@
 
 python bench/probe.py count                  municipalities in the database
 python bench/probe.py queries URL...         SQL queries per page (page cache off)
+python bench/probe.py render URL...          milliseconds per page rendered in-process (no HTTP, page cache off)
+python bench/probe.py first URL...           a fresh worker's first request per page, without and with warm-up
 python bench/probe.py sheets SLUG/PLAN@FY... review workbook: seconds and peak memory
 python bench/probe.py import N               N actuals: SHEETS' import vs django-import-export row by row
 """
@@ -9,10 +11,12 @@ python bench/probe.py import N               N actuals: SHEETS' import vs django
 import io
 import json
 import os
+import subprocess
 import sys
 import time
 import tracemalloc
 from pathlib import Path
+from urllib.parse import unquote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dxportal.settings")
@@ -39,6 +43,86 @@ def queries(urls: list[str]) -> dict:
         with CaptureQueriesContext(connection) as captured:
             status = client.get(url).status_code
         result[url] = {"status": status, "queries": len(captured)}
+    return result
+
+
+def wsgi_get(handler, url: str) -> int:
+    """One GET through a WSGI handler, as gunicorn calls it; the response status."""
+    path, _, query = url.partition("?")
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": unquote(path).encode().decode("iso-8859-1"),  # WSGI's PEP 3333 string
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": io.StringIO(),
+    }
+    status = []
+    response = handler(environ, lambda s, headers, exc_info=None: status.append(s))
+    b"".join(response)
+    response.close()
+    return int(status[0].split()[0])
+
+
+def render(urls: list[str], repeat: int = 20) -> dict:
+    """Mean time of one request through Django's WSGI handler: middleware, view, template, no HTTP.
+
+    What a page costs the worker when it is not in the page cache, without the load generator and the
+    socket in the way; `/healthz` among the URLs gives the handler's own cost. Run with production
+    settings (DEBUG off) and PUBLIC_CACHE_SECONDS=0.
+    """
+    from django.core.handlers.wsgi import WSGIHandler
+
+    handler = WSGIHandler()
+    result = {}
+    for url in urls:
+        status = wsgi_get(handler, url)  # warm: templates compiled, connection open
+        started = time.perf_counter()
+        for _ in range(repeat):
+            wsgi_get(handler, url)
+        result[url] = {"status": status, "ms": round((time.perf_counter() - started) / repeat * 1000, 2)}
+    return result
+
+
+def first_request(start: str, url: str) -> dict:
+    """The first request of a fresh process, as a newly forked gunicorn worker serves it.
+
+    start "plain": Django's WSGI handler as get_wsgi_application() returns it; "warm": dxportal.wsgi,
+    which runs dxportal.warmup.warm_up() first (in gunicorn, once in the master before the fork).
+    """
+    if start == "warm":
+        from dxportal.wsgi import application as handler
+    else:
+        from django.core.handlers.wsgi import WSGIHandler
+
+        handler = WSGIHandler()
+    started = time.perf_counter()
+    status = wsgi_get(handler, url)
+    return {"status": status, "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def first_requests(urls: list[str]) -> dict:
+    """Per URL, a fresh process's first request without and with the warm-up, the page cache filled first.
+
+    Run with the page cache on (PUBLIC_CACHE_SECONDS > 0, REDIS_URL): a recycled worker's first
+    request is usually a hit. Each measurement is a process of its own.
+    """
+
+    def in_new_process(*args: str) -> dict:
+        out = subprocess.run(
+            [sys.executable, __file__, *args], check=True, capture_output=True, text=True, env=os.environ
+        ).stdout
+        return json.loads(out.strip().splitlines()[-1])
+
+    for url in urls:
+        in_new_process("first-request", "warm", url)  # fills the page cache
+    result = {}
+    for url in urls:
+        plain, warm = (in_new_process("first-request", start, url) for start in ("plain", "warm"))
+        result[url] = {"status": warm["status"], "plain_ms": plain["ms"], "warm_ms": warm["ms"]}
     return result
 
 
@@ -75,6 +159,12 @@ def main():
         result = count()
     elif what == "queries":
         result = queries(args)
+    elif what == "render":
+        result = render(args)
+    elif what == "first":
+        result = first_requests(args)
+    elif what == "first-request":
+        result = first_request(*args)
     elif what == "sheets":
         result = sheets(args)
     elif what == "import":

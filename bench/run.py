@@ -4,7 +4,9 @@ For each database (SQLite, PostgreSQL) and scale (municipalities), it loads the 
 real plans plus demo plans from `generate_demo_data`), then serves it with gunicorn.conf.py twice:
 page cache on (Redis, as in production) and off (PUBLIC_CACHE_SECONDS=0). Each page's requests/s is
 reported as a ratio to /healthz measured in the same gunicorn run. It also counts SQL queries per
-page, times the review workbook, and compares the actuals import with django-import-export's default.
+page, times each page rendered in-process without the cache and a fresh worker's first request
+(bench/probe.py), times the review workbook, and compares the actuals import with django-import-export's
+default.
 
     python bench/run.py [--databases sqlite,postgres] [--scales 1,50,1741] [--seconds 8] [--connections 32]
                         [--pages home,plan | all] [--port 18100] [--redis-url redis://127.0.0.1:6379/2]
@@ -256,19 +258,32 @@ def serve_and_measure(url: str, cached: bool, seconds: int, connections: int, fi
 
 def table(results: dict) -> str:
     lines = [
-        f"{'db':8} {'munis':>6} {'cache':6} {'page':12} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'queries':>7}"
+        f"{'db':8} {'munis':>6} {'cache':6} {'page':12} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'queries':>7} {'render ms':>9}"
     ]
     for database, scales in results["pages"].items():
         for scale, modes in scales.items():
             queries = results["queries"][database][scale]
+            renders = results["renders"][database][scale]
             for mode, pages in modes.items():
                 for page, r in pages.items():
                     q = queries.get(ALL_PAGES[page], {}).get("queries", "")
+                    # In-process, uncached: shown on the uncached ("direct") rows it explains.
+                    ms = renders.get(ALL_PAGES[page], {}).get("ms", "") if mode == "direct" else ""
                     lines.append(
                         f"{database:8} {scale:>6} {mode:6} {page:12} {r['rps']:8.0f} {r['ratio']:6.2f} "
-                        f"{r['p50_ms']:7.1f} {r['p99_ms']:7.1f} {q!s:>7}"
+                        f"{r['p50_ms']:7.1f} {r['p99_ms']:7.1f} {q!s:>7} {ms!s:>9}"
                         + (f"  non-2xx {r['non_2xx']}" if r["non_2xx"] and page not in EXPECTED_404 else "")
                     )
+    lines.append("\na fresh worker's first request, page cache filled (ms): Django's handler / after dxportal.warmup")
+    for database, scales in results["first"].items():
+        for scale, pages in scales.items():
+            firsts = "  ".join(
+                f"{page} {pages[path]['plain_ms']:.0f}/{pages[path]['warm_ms']:.0f}"
+                for page, path in ALL_PAGES.items()
+                if path in pages
+            )
+            lines.append(f"{database:8} {scale:>6} {firsts}")
     return "\n".join(lines)
 
 
@@ -318,7 +333,7 @@ def main():
     )
     started = datetime.datetime.now(datetime.UTC)
     results = {"machine": machine(), "started": started.isoformat(timespec="seconds"), "args": vars(args)}
-    results.update(data={}, pages={}, queries={}, sheets={}, imports={})
+    results.update(data={}, pages={}, queries={}, renders={}, first={}, sheets={}, imports={})
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"bench-{started:%Y%m%dT%H%M%S}.json"
 
@@ -327,11 +342,18 @@ def main():
         path.write_text(json.dumps(results, ensure_ascii=False, indent=1))
 
     for database in args.databases.split(","):
-        results["pages"][database], results["queries"][database], results["data"][database] = {}, {}, {}
+        for part in ("pages", "queries", "renders", "first", "data"):
+            results[part][database] = {}
         for scale in [] if args.only_io else [int(s) for s in args.scales.split(",")]:
             url, results["data"][database][scale] = prepare(database, scale)
             save()
             results["queries"][database][scale] = probe(url, "queries", *PAGES.values())
+            results["renders"][database][scale] = probe(
+                url, "render", *PAGES.values(), extra_env=production_env(url, cached=False)
+            )
+            results["first"][database][scale] = probe(
+                url, "first", *PAGES.values(), extra_env=production_env(url, cached=True)
+            )
             results["pages"][database][scale] = {
                 mode: serve_and_measure(url, mode == "cached", args.seconds, args.connections, args.port)
                 for mode in ("cached", "direct")
