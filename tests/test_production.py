@@ -73,11 +73,12 @@ def test_gunicorn_config_reads_workers_and_timeout_from_the_environment():
     pairs = (line.split(" = ", 1) for line in result.stdout.splitlines() if " = " in line)
     config = {key.strip(): value.strip() for key, value in pairs}
     assert result.returncode == 0, result.stderr
-    assert {k: config[k] for k in ("workers", "timeout", "preload_app", "wsgi_app")} == {
+    assert {k: config[k] for k in ("workers", "timeout", "preload_app", "wsgi_app", "max_requests_jitter")} == {
         "workers": "3",
         "timeout": "12",
         "preload_app": "True",
         "wsgi_app": "dxportal.wsgi:application",
+        "max_requests_jitter": "2500",  # workers under an even load would otherwise restart together
     }
 
 
