@@ -2,7 +2,7 @@
 
 gunicorn imports the app once in its master (``preload_app``) and forks the workers from it, but
 Django loads the URLconf (and with it every view module), the translation catalogues, the compiled
-templates and redis-py lazily, on first use: each worker's first request took 110–150 ms on a
+templates and redis-py lazily, on first use: each worker's first request took 70–145 ms on a
 cached page instead of 5–14 ms, 100 ms of it importing redis-py (docs/performance.md). Workers are
 recycled every ~5,000 requests (``max_requests``), so some reader met that delay again and again.
 Loaded before the fork, it is shared by every worker, recycled ones included.
