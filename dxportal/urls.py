@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from dxportal.views import healthz
+from plans.sitemaps import municipality_sitemap, portal_sitemap, robots_txt, sitemap_index
 
 urlpatterns = [
     path(settings.ADMIN_URL_PREFIX, admin.site.urls),
@@ -16,6 +17,11 @@ urlpatterns = [
     # sets changes no page. Without a CSRF token in the form, public pages stay free of Vary: Cookie.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("healthz", healthz, name="healthz"),
+    # Outside the language prefix: each sitemap lists every page in both languages (hreflang).
+    path("robots.txt", robots_txt, name="robots-txt"),
+    path("sitemap.xml", sitemap_index, name="sitemap"),
+    path("sitemap-portal.xml", portal_sitemap, name="sitemap-portal"),
+    path("<slug:municipality>/sitemap.xml", municipality_sitemap, name="sitemap-municipality"),
     # Browsers ask for /favicon.ico on pages without an icon link (the admin): point them at the icon.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=True)),
 ]

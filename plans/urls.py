@@ -1,4 +1,3 @@
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from measures.compare import compare_area, compare_index
@@ -6,12 +5,10 @@ from measures.departments import department_page
 from measures.views import measure_detail
 from plans import views
 from plans.roadmap import roadmap_page
-from plans.sitemaps import SITEMAPS
 
 urlpatterns = [
     path("", views.home, name="home"),
     # Before <slug:municipality>/, which would otherwise capture them.
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("pref/<slug:code>/", views.prefecture, name="prefecture"),
     path("compare/", compare_index, name="compare-index"),
     path("compare/<slug:area>/", compare_area, name="compare"),

@@ -7,6 +7,8 @@ number of queries that does not grow with the plan.
 import copy
 import csv
 import io
+import random
+import re
 
 import pytest
 from django.core.cache import cache
@@ -18,6 +20,7 @@ from dxportal.public_cache import bump_generation
 from kpis.models import PlanYear
 from plans.interchange.exporter import export_plan
 from plans.interchange.importer import import_plan
+from plans.management.commands.generate_demo_data import copy_plan
 from plans.models import Department, Plan
 from plans.views import plan_csv
 from tests.conftest import FIXTURES, load_fixture
@@ -275,14 +278,32 @@ def test_compare_shows_the_latest_public_mark(client, mini_plan):
 # --- Sitemap ----------------------------------------------------------------------------------
 
 
-def test_sitemap_lists_every_public_page(client, mini_plan):
+def sitemap_locations(body):
+    return re.findall(r"<loc>(.*?)</loc>", body)
+
+
+def test_sitemap_is_an_index_of_the_portal_and_each_publishing_municipality(client, mini_plan):
     response, body = get(client, "/sitemap.xml")
     assert response.status_code == 200
+    assert response["Content-Type"] == "application/xml"
+    assert body.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex')
+    assert sitemap_locations(body) == ["http://testserver/sitemap-portal.xml", "http://testserver/noshiro/sitemap.xml"]
+
+
+def test_sitemaps_list_every_public_page_in_both_languages(client, mini_plan):
+    portal = get(client, "/sitemap-portal.xml")[1]
+    assert sitemap_locations(portal)[:4] == [
+        "http://testserver/",
+        "http://testserver/en/",
+        "http://testserver/compare/",
+        "http://testserver/en/compare/",
+    ]
+    assert "<loc>http://testserver/pref/05/</loc>" in portal
+    assert "<loc>http://testserver/compare/el-qr/</loc>" in portal
+    assert "/noshiro/" not in portal
     section = department(mini_plan, "地域情報課")
+    body = get(client, "/noshiro/sitemap.xml")[1]
     for path in [
-        "/",
-        "/compare/",
-        "/pref/05/",
         "/noshiro/",
         "/noshiro/mini/",
         "/noshiro/mini/roadmap/",
@@ -290,10 +311,37 @@ def test_sitemap_lists_every_public_page(client, mini_plan):
         "/noshiro/mini/measures/1-(1)-%E2%91%A0/",
         f"/noshiro/departments/{section.pk}/",
         f"/noshiro/departments/{section.parent_id}/",
-        "/compare/el-qr/",
     ]:
         assert f"<loc>http://testserver{path}</loc>" in body, path
+        assert f"<loc>http://testserver/en{path}</loc>" in body, path
     assert '<xhtml:link rel="alternate" hreflang="en" href="http://testserver/en/noshiro/mini/"/>' in body
+    assert '<xhtml:link rel="alternate" hreflang="x-default" href="http://testserver/noshiro/mini/"/>' in body
+
+
+def test_a_sitemap_page_beyond_the_first_or_of_an_unknown_municipality_is_404(client, mini_plan):
+    assert client.get("/noshiro/sitemap.xml", {"p": 2}).status_code == 404
+    assert client.get("/nowhere/sitemap.xml").status_code == 404
+    assert client.get("/en/sitemap.xml").status_code == 404  # one index lists both languages
+
+
+def test_robots_txt_points_crawlers_at_the_sitemap_index(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode() == "User-agent: *\nAllow: /\nSitemap: http://testserver/sitemap.xml\n"
+
+
+def test_sitemap_index_takes_one_query_whatever_the_number_of_municipalities(client, mini_plan):
+    counts = []
+    for copies in (0, 3):
+        for number in range(copies):
+            copy_plan(mini_plan, number, random.Random(number))
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            body = get(client, "/sitemap.xml")[1]
+        counts.append(len(queries))
+        assert len(sitemap_locations(body)) == 2 + copies
+    assert counts == [1, 1]
 
 
 # --- Plan page filters and home ---------------------------------------------------------------
@@ -388,6 +436,8 @@ def with_draft(mini_plan, mini_document):
         "/compare/",
         "/compare/my-number-card/",
         "/sitemap.xml",
+        "/sitemap-portal.xml",
+        "/noshiro/sitemap.xml",
         "/noshiro/mini/?q=非公開",
     ],
 )
@@ -404,7 +454,15 @@ def test_draft_plan_measures_do_not_appear_on_department_pages(client, with_draf
     assert "この部署が担当する取組: 2 件" in body and "非公開" not in body
     secret = department(with_draft, "非公開課")
     assert client.get(reverse("department", args=["noshiro", secret.pk])).status_code == 404
-    assert f"/departments/{secret.pk}/" not in get(client, "/sitemap.xml")[1]
+    assert f"/departments/{secret.pk}/" not in get(client, "/noshiro/sitemap.xml")[1]
+
+
+def test_a_municipality_with_only_a_draft_plan_has_no_sitemap(client, mini_plan):
+    draft = copy_plan(mini_plan, 7, random.Random(7))
+    Plan.objects.filter(pk=draft.pk).update(status=Plan.Status.DRAFT)
+    assert client.get(f"/{draft.municipality.slug}/sitemap.xml").status_code == 404
+    assert draft.municipality.slug not in get(client, "/sitemap.xml")[1]
+    assert client.get(f"/{mini_plan.municipality.slug}/sitemap.xml").status_code == 200
 
 
 @pytest.mark.parametrize("name", ["plan-csv", "plan-json", "plan-roadmap"])
@@ -421,7 +479,7 @@ def page_url(page, plan):
     if page == "compare":
         return reverse("compare", args=["my-number-card"])
     if page == "sitemap":
-        return "/sitemap.xml"
+        return "/noshiro/sitemap.xml"
     if page == "municipality":
         return reverse("municipality", args=["noshiro"])
     if page == "prefecture":

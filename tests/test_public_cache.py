@@ -185,6 +185,9 @@ def test_a_cache_hit_carries_the_security_headers_of_the_page_it_stored(client, 
         ("/compare/", ""),
         ("/compare/digital/", ""),
         ("/sitemap.xml", ""),
+        ("/sitemap-portal.xml", ""),
+        ("/robots.txt", ""),
+        ("/noshiro/sitemap.xml", "noshiro"),  # kept until Noshiro publishes something
         ("/pref/05/", ""),  # a prefecture page lists several municipalities
         ("/noshiro/", "noshiro"),
         ("/noshiro/dx-plan-2023/plan.csv", "noshiro"),
