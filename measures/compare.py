@@ -1,10 +1,16 @@
-"""Comparison across municipalities by the national plan's priority areas (国の重点取組事項)."""
+"""Comparison across municipalities by the national plan's priority areas (国の重点取組事項).
+
+Side by side within one prefecture (``?pref=05``): the whole country would be 1,741 columns, a page
+of up to 2 MB. While every published plan is of one prefecture, that one is shown; otherwise the
+pages count per prefecture and link to each.
+"""
 
 from django.db.models import Count
+from django.db.models.functions import Substr
 from django.shortcuts import get_object_or_404, render
 
 from measures.models import Measure, PriorityArea
-from measures.public import PUBLISHED, latest_mark, measure_listing
+from measures.public import PUBLISHED, latest_mark, measure_listing, published_prefectures
 from plans.models import Municipality
 
 
@@ -12,30 +18,90 @@ def published_municipalities():
     return Municipality.objects.filter(plans__status=PUBLISHED).distinct().order_by("code")
 
 
+def chosen_prefecture(request, prefectures: list[dict]) -> dict | None:
+    """The prefecture asked for with ?pref=, else the only one with published plans, else none."""
+    by_code = {prefecture["code"]: prefecture for prefecture in prefectures}
+    if request.GET.get("pref") in by_code:
+        return by_code[request.GET["pref"]]
+    return prefectures[0] if len(prefectures) == 1 else None
+
+
+def pref_query(prefecture: dict | None, prefectures: list[dict]) -> str:
+    """The query string that keeps the prefecture on links to the other comparison pages."""
+    return f"?pref={prefecture['code']}" if prefecture and len(prefectures) > 1 else ""
+
+
 def compare_index(request):
-    """The areas in the national plan's order, with the number of published measures per municipality."""
+    """The areas in the national plan's order, with the number of published measures tagged with each,
+    per municipality of the chosen prefecture, or per prefecture."""
     areas = list(PriorityArea.objects.order_by("pk"))
-    municipalities = list(published_municipalities())
+    prefectures = published_prefectures()
+    prefecture = chosen_prefecture(request, prefectures)
+    tagged = Measure.tags.through.objects.filter(measure__plan__status=PUBLISHED)
+    if prefecture:
+        code = prefecture["code"]
+        columns = [(m.pk, m.name, "") for m in published_municipalities().filter(code__startswith=code)]
+        tagged = tagged.filter(measure__plan__municipality__code__startswith=code)
+        by = "measure__plan__municipality_id"
+    else:
+        columns = [(p["code"], p["name"], f"?pref={p['code']}") for p in prefectures]
+        tagged = tagged.annotate(prefecture=Substr("measure__plan__municipality__code", 1, 2))
+        by = "prefecture"
     counts = {
-        (area_id, municipality_id): n
-        for area_id, municipality_id, n in Measure.tags.through.objects.filter(measure__plan__status=PUBLISHED)
-        .values_list("priorityarea_id", "measure__plan__municipality_id")
-        .annotate(n=Count("measure_id", distinct=True))
+        (area_id, column): n
+        for area_id, column, n in tagged.values_list("priorityarea_id", by).annotate(
+            n=Count("measure_id", distinct=True)
+        )
     }
     rows = []
     for area in areas:
-        cells = [counts.get((area.pk, m.pk), 0) for m in municipalities]
+        cells = [counts.get((area.pk, key), 0) for key, _, _ in columns]
         rows.append({"area": area, "cells": cells, "total": sum(cells)})
-    return render(request, "measures/compare_index.html", {"rows": rows, "municipalities": municipalities})
+    return render(
+        request,
+        "measures/compare_index.html",
+        {
+            "rows": rows,
+            "columns": [{"name": name, "query": query} for _, name, query in columns],
+            "prefecture": prefecture,
+            "prefectures": prefectures,
+            "pref_query": pref_query(prefecture, prefectures),
+        },
+    )
 
 
 def compare_area(request, area):
-    """Side by side per municipality: the published measures tagged with the area, with their latest public mark."""
+    """Side by side per municipality of the chosen prefecture: the published measures tagged with the
+    area, with their latest public mark; without a prefecture, how many there are in each."""
     area = get_object_or_404(PriorityArea, slug=area)
-    measures = measure_listing(Measure.objects.published().filter(tags=area)).order_by(
+    prefectures = published_prefectures()
+    prefecture = chosen_prefecture(request, prefectures)
+    tagged = Measure.objects.published().filter(tags=area)
+    context = {
+        "area": area,
+        "areas": PriorityArea.objects.order_by("pk"),
+        "prefecture": prefecture,
+        "prefectures": prefectures,
+        "pref_query": pref_query(prefecture, prefectures),
+    }
+    if prefecture is None:
+        counts = {
+            row["prefecture"]: row
+            for row in tagged.annotate(prefecture=Substr("plan__municipality__code", 1, 2))
+            .values("prefecture")
+            .annotate(measures=Count("pk", distinct=True), municipalities=Count("plan__municipality", distinct=True))
+            .order_by()
+        }
+        rows = [{"prefecture": p, "counts": counts.get(p["code"])} for p in prefectures]
+        total = sum(row["counts"]["measures"] for row in rows if row["counts"])
+        return render(request, "measures/compare.html", {**context, "by_prefecture": rows, "measure_count": total})
+    code = prefecture["code"]
+    measures = measure_listing(tagged.filter(plan__municipality__code__startswith=code)).order_by(
         "plan__municipality__code", "-plan__period_start_fy", "plan__slug", "position"
     )
-    columns = {m.pk: {"municipality": m, "measures": []} for m in published_municipalities()}
+    columns = {
+        m.pk: {"municipality": m, "measures": []} for m in published_municipalities().filter(code__startswith=code)
+    }
     for measure in measures:
         measure.latest = latest_mark(measure)
         measure.home = next((listing for listing in measure.listings.all() if listing.is_primary), None)
@@ -44,8 +110,7 @@ def compare_area(request, area):
         request,
         "measures/compare.html",
         {
-            "area": area,
-            "areas": PriorityArea.objects.order_by("pk"),
+            **context,
             "columns": list(columns.values()),
             "measure_count": sum(len(c["measures"]) for c in columns.values()),
         },

@@ -275,6 +275,59 @@ def test_compare_shows_the_latest_public_mark(client, mini_plan):
     assert client.get(reverse("compare", args=["no-such-area"])).status_code == 404
 
 
+def test_compare_pages_across_prefectures_count_per_prefecture_and_compare_within_one(client, mini_plan):
+    copy_plan(mini_plan, 0, random.Random(0))  # デモ市0000, prefecture 90
+    copy_plan(mini_plan, 10, random.Random(10))  # デモ市0010, prefecture 90 too
+    body = get(client, reverse("compare-index"))[1]
+    assert "<caption>重点取組事項ごとの取組数（都道府県ごと）</caption>" in body
+    assert (
+        '<th scope="col"><a href="?pref=05">秋田県</a></th><th scope="col"><a href="?pref=90">デモ県</a></th>' in body
+    )
+    assert (
+        '<th scope="row"><a href="/compare/my-number-card/">マイナンバーカードの普及促進</a></th>'
+        '<td class="num">1</td><td class="num">2</td><td class="num">3</td>'
+    ) in body
+    assert '<a href="." aria-current="page">全国（都道府県ごと）</a>' in body
+
+    body = get(client, reverse("compare-index"), pref="90")[1]
+    assert "<caption>重点取組事項ごとの取組数（デモ県）</caption>" in body
+    assert '<th scope="col">デモ市0000</th><th scope="col">デモ市0010</th><th scope="col">合計</th>' in body
+    assert '<a href="/compare/my-number-card/?pref=90">マイナンバーカードの普及促進</a>' in body
+    assert '<a href="?pref=90" aria-current="page">デモ県</a>' in body
+
+    body = get(client, reverse("compare", args=["my-number-card"]))[1]
+    assert "公開中の計画で、この重点取組事項に関連付けられた取組: 3 件" in body
+    assert 'class="compare-column"' not in body
+    assert (
+        '<tr><th scope="row"><a href="?pref=05">秋田県</a></th><td class="num">1</td><td class="num">1</td></tr>'
+    ) in body
+    assert (
+        '<tr><th scope="row"><a href="?pref=90">デモ県</a></th><td class="num">2</td><td class="num">2</td></tr>'
+    ) in body
+
+    body = get(client, reverse("compare", args=["my-number-card"]), pref="90")[1]
+    assert "デモ県の公開中の計画で、この重点取組事項に関連付けられた取組: 2 件" in body
+    assert body.count('class="compare-column"') == 2 and "能代市" not in body
+    assert '<a href="/compare/el-qr/?pref=90">' in body
+    # An unknown prefecture is the national view, not an error.
+    assert 'class="compare-column"' not in get(client, reverse("compare", args=["my-number-card"]), pref="99")[1]
+
+
+@pytest.mark.parametrize("pref", ["", "90"])
+@pytest.mark.parametrize("page", ["compare", "compare-index"])
+def test_compare_query_count_does_not_grow_with_municipalities(client, mini_plan, page, pref):
+    counts = []
+    for numbers in ([0], [10, 20, 30]):
+        for number in numbers:
+            copy_plan(mini_plan, number, random.Random(number))
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(page_url(page, mini_plan), {"pref": pref} if pref else {})
+            assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
 # --- Sitemap ----------------------------------------------------------------------------------
 
 
