@@ -2,7 +2,7 @@
 
 Anonymous GET/HEAD requests (no session cookie) to public pages are answered from the cache without
 running the session, auth or locale middleware or any view, so a hit costs no SQL query. The key is
-the language and the full path with its query string; a stored page carries the publication
+the language, the host and the full path with its query string; a stored page carries the publication
 generations it was rendered in (``dxportal.public_cache``: national, and its municipality's or the
 cross-municipality index's) and is stale once one moves on. One round trip to the cache fetches all.
 
@@ -219,7 +219,8 @@ class PublicPageCacheMiddleware:
                     bump_generation()
             return response
         language = get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
-        key = page_key(language, request.get_full_path())
+        # get_host() checks ALLOWED_HOSTS, so a hit too answers a foreign Host with 400, as a miss does.
+        key = page_key(language, request.get_host(), request.get_full_path())
         generation, page = lookup(key, scope_of(request))
         if page is None:
             response = self.get_response(request)

@@ -84,8 +84,9 @@ def bump_generation(municipality=None) -> None:
         transaction.on_commit(lambda: _bump(keys))
 
 
-def page_key(language: str, full_path: str) -> str:
-    digest = hashlib.sha256(full_path.encode()).hexdigest()[:32]
+def page_key(language: str, host: str, full_path: str) -> str:
+    # The host too: the sitemaps and robots.txt name it, and a site may answer to more than one.
+    digest = hashlib.sha256(f"{host}{full_path}".encode()).hexdigest()[:32]
     return f"public:page:{language}:{digest}"
 
 

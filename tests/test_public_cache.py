@@ -167,6 +167,16 @@ def test_a_cache_hit_is_one_round_trip(client, akita):
 
 
 @pytest.mark.django_db
+def test_each_host_gets_its_own_cached_page_and_a_foreign_host_gets_400(client, settings):
+    settings.ALLOWED_HOSTS = ["portal.example.jp", "dx.example.lg.jp"]
+    for _ in range(2):  # the second round is served from the cache
+        for host in settings.ALLOWED_HOSTS:
+            body = client.get("/robots.txt", HTTP_HOST=host).content.decode()
+            assert body.endswith(f"Sitemap: http://{host}/sitemap.xml\n")
+    assert client.get("/robots.txt", HTTP_HOST="evil.example.com").status_code == 400
+
+
+@pytest.mark.django_db
 def test_a_cache_hit_carries_the_security_headers_of_the_page_it_stored(client, akita):
     first = client.get(AKITA_PLAN)
     with CaptureQueriesContext(connection) as queries:
