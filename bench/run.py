@@ -48,6 +48,11 @@ ALL_PAGES = {
     "roadmap": f"{PLAN}/roadmap/",
     "csv": f"{PLAN}/plan.csv",
     "json": f"{PLAN}/plan.json",
+    # Pages that list many municipalities: the sitemap index (one entry per municipality), a
+    # municipality's sitemap, and a priority area compared across a prefecture's municipalities.
+    "sitemap": "/sitemap.xml",
+    "muni-sitemap": "/noshiro/sitemap.xml",
+    "compare": "/compare/online-procedures/?pref=05",
     # The floor of any uncached page: one indexed lookup, then the site's frame (404.html) and nothing else.
     "not-found": "/no-such-town/",
 }
