@@ -3,7 +3,8 @@
 ``check_actuals`` reads the file, applies the spreadsheet-only checks (columns, identifiers, formulas),
 maps the rows to ``kpis.entry.ActualEntry`` and runs ``validate_entries`` (scope, unknown KPIs, year,
 locks, numbers, duplicates), adding the sheet, row and column to each error. ``import_actuals`` writes
-only when there is no error at all, through ``save_entries`` (one transaction, audit history, marks).
+only when there is no error at all, through ``save_entries`` (one transaction, audit history, marks),
+whose own run of the same checks is then the only one.
 """
 
 from collections import Counter
