@@ -1,10 +1,13 @@
 """axe-core (WCAG 2.1 AA rule set) finds no violations on any public page type, nor on the admin login."""
 
+import random
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import NoReverseMatch, reverse
 
 from measures.models import PriorityArea
+from plans.management.commands.generate_demo_data import copy_plan
 from plans.models import Department
 from tests.browser.conftest import DESKTOP, PHONE
 
@@ -69,6 +72,24 @@ def test_no_axe_violations_on_phone_and_desktop(seed_plans, pages, page_type):
     assert not violations, f"{url} on a phone:\n{violations}"
     pages.screenshot(page, f"{page_type}-phone")
     # Reflow (WCAG 1.4.10): nothing makes the page itself scroll sideways; wide tables scroll in a region.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], f"{url} is wider than a phone"
+    assert pages.console_errors(page) == [], url
+
+
+@pytest.mark.parametrize("page_type", ["compare-index", "compare"])
+def test_no_axe_violations_on_the_comparison_across_prefectures(seed_plans, pages, page_type):
+    # A second prefecture: the comparison pages then count per prefecture instead of side by side.
+    copy_plan(seed_plans["noshiro"], 0, random.Random(0))
+    name, kwargs, query = PAGE_TYPES[page_type]
+    url = reverse(name, kwargs=kwargs(seed_plans)) + query
+    page = pages.open(url, viewport=DESKTOP)
+    assert page.locator('nav a[aria-current="page"]').inner_text() == "全国（都道府県ごと）"
+    violations = axe_violations(page)
+    assert not violations, f"{url} on desktop:\n{violations}"
+    page.set_viewport_size(PHONE)
+    violations = axe_violations(page, LAYOUT_RULES)
+    assert not violations, f"{url} on a phone:\n{violations}"
+    pages.screenshot(page, f"{page_type}-prefectures-phone")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], f"{url} is wider than a phone"
     assert pages.console_errors(page) == [], url
 
