@@ -2,10 +2,12 @@
 
 The roles (plans.access) decide, not Django's model permissions: a staff user without a role sees no
 plan data even with model permissions, and HQ of one municipality never sees another's rows, whether
-through a changelist, a change page, an autocomplete, a foreign-key choice, an action or the history.
+through a changelist, a list filter, a change page, an autocomplete, a foreign-key choice, an action
+or the history.
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
 from django.db import models
 from django.db.models import Q
 from django.http import HttpResponse
@@ -70,6 +72,9 @@ class RoleScopedAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return self.hq_right(request, obj)
 
+    def get_list_filter(self, request):
+        return [visible_only(self.model, entry) for entry in super().get_list_filter(request)]
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         limited = scoped_choices(db_field.related_model, request.user)
         if limited is not None:
@@ -97,6 +102,34 @@ class RoleScopedAdmin(SimpleHistoryAdmin):
         response.write("\ufeff")  # BOM: Excel reads the CSV as UTF-8
         audit.write_history_csv(response, records)
         return response
+
+
+class VisibleRelatedFilter(admin.RelatedOnlyFieldListFilter):
+    """A relation's list filter offering only the related rows of the user's own changelist, in one query.
+
+    Django's default offers every row of the related model (another municipality's draft plan titles
+    among them) and, at 1,741 municipalities, ran a query per plan to label it (Plan.__str__ names the
+    municipality): 1,752 queries for the measure changelist.
+    """
+
+    LABEL_JOINS = {"plans.plan": ("municipality",)}  # what each model's __str__ reads through a relation
+
+    def field_choices(self, field, request, model_admin):
+        shown = model_admin.get_queryset(request).values(f"{self.field_path}__pk")
+        related = field.related_model._default_manager.filter(pk__in=shown).select_related(
+            *self.LABEL_JOINS.get(field.related_model._meta.label_lower, ())
+        )
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            related = related.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in related]
+
+
+def visible_only(model, entry):
+    """A list_filter entry, with VisibleRelatedFilter for a plain relation path ("plan", "plan__municipality")."""
+    if isinstance(entry, str) and get_fields_from_path(model, entry)[-1].is_relation:
+        return (entry, VisibleRelatedFilter)
+    return entry
 
 
 def scoped_choices(model, user):

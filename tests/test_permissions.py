@@ -5,14 +5,20 @@ Outcomes: "ok" (200 page, or the write succeeded and redirected to the changelis
 admin index), "login" (anonymous: 302 to the login page).
 """
 
+import random
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kpis.models import Indicator, IndicatorValue, PlanYear
 from measures.models import Measure
 from plans import access
+from plans.interchange.importer import import_plan
+from plans.management.commands.generate_demo_data import copy_plan
 from plans.models import Plan
-from tests.personas import kpi
+from tests.personas import kpi, roles_document
 
 pytestmark = pytest.mark.django_db
 
@@ -232,6 +238,41 @@ def test_changelists_show_only_scoped_rows(client, roles_plan, other_plan, staff
     client.force_login(hq_y)
     response = client.get(reverse("admin:measures_measure_changelist"))
     assert {m.plan.municipality.code for m in response.context["cl"].result_list} == {"052116"}
+
+
+def filter_choices(response, title):
+    """The labels of the choices of the changelist's list filter with that title (None: not shown)."""
+    changelist = response.context["cl"]
+    spec = next((spec for spec in changelist.filter_specs if str(spec.title) == title), None)
+    return None if spec is None else [str(choice["display"]) for choice in spec.choices(changelist)][1:]
+
+
+def test_list_filters_offer_only_what_the_user_may_see(client, mini_document, roles_plan, other_plan, hq_y):
+    # A draft plan of X: its title must not reach HQ of Y, not even as a filter choice.
+    Plan.objects.filter(pk=roles_plan.pk).update(status=Plan.Status.DRAFT, title="非公開の計画")
+    second = roles_document(mini_document)
+    second["municipality"] = {"code": "052116", "name": "潟上市", "prefecture": "秋田県", "slug": "katagami"}
+    second["plan"].update({"slug": "second", "title": "第二の計画"})
+    import_plan(second)
+    client.force_login(hq_y)
+    for changelist in ("admin:measures_measure_changelist", "admin:measures_measuremark_changelist"):
+        response = client.get(reverse(changelist))
+        assert filter_choices(response, "plan") == ["潟上市 テスト計画", "潟上市 第二の計画"], changelist
+        assert "非公開" not in response.content.decode()
+    # One municipality to choose from is no choice: Django leaves that filter out.
+    assert filter_choices(response, "municipality") is None
+
+
+def test_list_filter_choices_take_one_query_whatever_the_number_of_plans(client, superuser, roles_plan):
+    client.force_login(superuser)
+    counts = []
+    for number in range(3):
+        if number:
+            copy_plan(roles_plan, number, random.Random(number))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("admin:measures_measure_changelist")).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] == counts[2], counts
 
 
 def test_staff_form_offers_only_the_update_fields(client, objects, staff_a):
