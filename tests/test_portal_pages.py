@@ -311,6 +311,9 @@ def test_compare_pages_across_prefectures_count_per_prefecture_and_compare_withi
     assert '<a href="/compare/el-qr/?pref=90">' in body
     # An unknown prefecture is the national view, not an error.
     assert 'class="compare-column"' not in get(client, reverse("compare", args=["my-number-card"]), pref="99")[1]
+    # Last: a request under /en/ leaves English active for reverse() in this thread.
+    assert "<caption>Measures per priority area, by prefecture</caption>" in get(client, "/en/compare/")[1]
+    assert "<caption>Measures per priority area (デモ県)</caption>" in get(client, "/en/compare/", pref="90")[1]
 
 
 @pytest.mark.parametrize("pref", ["", "90"])
