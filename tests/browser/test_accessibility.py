@@ -54,6 +54,20 @@ def axe_violations(page, options=WCAG_21_AA) -> str:
     return results.generate_report() if results.violations_count else ""
 
 
+def assert_accessible_on_desktop_and_phone(pages, page, url: str, screenshot: str) -> None:
+    """No axe violations on the desktop page, nor in the phone layout; no sideways scroll, no console errors."""
+    violations = axe_violations(page)
+    assert not violations, f"{url} on desktop:\n{violations}"
+    # Narrow screens reflow tables into scrolling regions, which bring their own rules (keyboard reachable).
+    page.set_viewport_size(PHONE)
+    violations = axe_violations(page, LAYOUT_RULES)
+    assert not violations, f"{url} on a phone:\n{violations}"
+    pages.screenshot(page, screenshot)
+    # Reflow (WCAG 1.4.10): nothing makes the page itself scroll sideways; wide tables scroll in a region.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], f"{url} is wider than a phone"
+    assert pages.console_errors(page) == [], url
+
+
 @pytest.mark.parametrize("page_type", PAGE_TYPES)
 def test_no_axe_violations_on_phone_and_desktop(seed_plans, pages, page_type):
     name, kwargs, query = PAGE_TYPES[page_type]
@@ -64,16 +78,7 @@ def test_no_axe_violations_on_phone_and_desktop(seed_plans, pages, page_type):
         pytest.skip(f"{name}: not built yet")
     page = pages.open(url, viewport=DESKTOP)
     assert page.title(), url
-    violations = axe_violations(page)
-    assert not violations, f"{url} on desktop:\n{violations}"
-    # Narrow screens reflow tables into scrolling regions, which bring their own rules (keyboard reachable).
-    page.set_viewport_size(PHONE)
-    violations = axe_violations(page, LAYOUT_RULES)
-    assert not violations, f"{url} on a phone:\n{violations}"
-    pages.screenshot(page, f"{page_type}-phone")
-    # Reflow (WCAG 1.4.10): nothing makes the page itself scroll sideways; wide tables scroll in a region.
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], f"{url} is wider than a phone"
-    assert pages.console_errors(page) == [], url
+    assert_accessible_on_desktop_and_phone(pages, page, url, f"{page_type}-phone")
 
 
 @pytest.mark.parametrize("page_type", ["compare-index", "compare"])
@@ -84,14 +89,7 @@ def test_no_axe_violations_on_the_comparison_across_prefectures(seed_plans, page
     url = reverse(name, kwargs=kwargs(seed_plans)) + query
     page = pages.open(url, viewport=DESKTOP)
     assert page.locator('nav a[aria-current="page"]').inner_text() == "全国（都道府県ごと）"
-    violations = axe_violations(page)
-    assert not violations, f"{url} on desktop:\n{violations}"
-    page.set_viewport_size(PHONE)
-    violations = axe_violations(page, LAYOUT_RULES)
-    assert not violations, f"{url} on a phone:\n{violations}"
-    pages.screenshot(page, f"{page_type}-prefectures-phone")
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], f"{url} is wider than a phone"
-    assert pages.console_errors(page) == [], url
+    assert_accessible_on_desktop_and_phone(pages, page, url, f"{page_type}-prefectures-phone")
 
 
 def test_measure_chart_has_a_text_alternative(seed_plans, pages):
