@@ -21,9 +21,9 @@ from import_export import fields, resources
 from import_export.widgets import ForeignKeyWidget
 from openpyxl import load_workbook
 
+from kpis.management.commands.generate_demo_data import DEMO_PREFECTURE, demo_code
 from kpis.models import Indicator, IndicatorValue
 from measures.models import Measure, MeasureListing
-from plans.management.commands.generate_demo_data import DEMO_PREFECTURE, demo_code
 from plans.models import Category, Municipality, Plan
 
 BENCH_NUMBER = 9998

@@ -19,12 +19,12 @@ from django.contrib.auth.models import User  # noqa: E402
 from django.db import DatabaseError  # noqa: E402
 
 from kpis.entry import ActualEntry, save_entries  # noqa: E402
+from kpis.interchange.exporter import export_plan  # noqa: E402
+from kpis.interchange.importer import import_plan  # noqa: E402
+from kpis.management.commands.generate_demo_data import LARGE_PLAN_NUMBER, demo_document, real_plans  # noqa: E402
 from kpis.models import Indicator  # noqa: E402
 from kpis.sheets.reader import read_actuals  # noqa: E402
 from kpis.sheets.template import build_actuals_template, template_indicators  # noqa: E402
-from plans.interchange.exporter import export_plan  # noqa: E402
-from plans.interchange.importer import import_plan  # noqa: E402
-from plans.management.commands.generate_demo_data import LARGE_PLAN_NUMBER, demo_document, real_plans  # noqa: E402
 from plans.models import Plan  # noqa: E402
 
 STATE = Path(__file__).resolve().parent.parent / "bench-results" / "soak-state"

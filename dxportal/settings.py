@@ -80,13 +80,15 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.sitemaps",  # only for its sitemap.xml template (/sitemap.xml, plans.sitemaps)
+    "django.contrib.sitemaps",  # only for its sitemap.xml template (/sitemap.xml, dxportal.public.sitemaps)
     "simple_history",
     "axes",
     "import_export",  # the admin's actuals import (kpis.sheets)
     "plans",
     "measures",
     "kpis",
+    "dxportal.public",
+    "dxportal.staff",
 ]
 
 MIDDLEWARE = [
@@ -94,7 +96,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Above the session and locale middleware: a cached public page is served without touching them.
     # Above CSP too: a page is stored with the Content-Security-Policy header it was sent with.
-    "dxportal.middleware.PublicPageCacheMiddleware",
+    "dxportal.public.middleware.PublicPageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -8,8 +8,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+from dxportal.public.sitemaps import municipality_sitemap, portal_sitemap, robots_txt, sitemap_index
 from dxportal.views import healthz
-from plans.sitemaps import municipality_sitemap, portal_sitemap, robots_txt, sitemap_index
 
 urlpatterns = [
     path(settings.ADMIN_URL_PREFIX, admin.site.urls),
@@ -25,4 +25,4 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on pages without an icon link (the admin): point them at the icon.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=True)),
 ]
-urlpatterns += i18n_patterns(path("", include("plans.urls")), prefix_default_language=False)
+urlpatterns += i18n_patterns(path("", include("dxportal.public.urls")), prefix_default_language=False)

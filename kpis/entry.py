@@ -18,6 +18,7 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from kpis import audit
+from kpis.access import indicator_scope
 from kpis.engine import NOT_APPLICABLE_TEXTS
 from kpis.models import Indicator, IndicatorValue
 from kpis.services import recompute_plan_marks, update_rows
@@ -199,8 +200,6 @@ def _collector(errors: list[EntryError], index: int):
 
 
 def _updatable_indicator_ids(user, ids) -> set[int]:
-    from plans.access import indicator_scope
-
     return set(Indicator.objects.filter(indicator_scope(user), pk__in=ids).values_list("pk", flat=True))
 
 

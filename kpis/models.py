@@ -111,20 +111,13 @@ class IndicatorValueQuerySet(models.QuerySet):
         return self.annotate(actual_public=actual_public_expression("indicator__plan", "fiscal_year"))
 
     def visible_to(self, user):
-        """Values the user may see in the admin (HQ: its municipality's; staff: their measures' KPIs)."""
-        from plans.access import value_scope
+        """Values the user may see in the admin and update the actual, note and evidence of (year locks
+        aside: kpis.access.can_update_value). Superusers: all; HQ: all of its municipality's plans; staff:
+        values of KPIs of measures their departments own (a pillar's numeric target belongs to no
+        department, so HQ only)."""
+        from kpis.access import indicator_scope  # kpis.access reads these models
 
-        return self.filter(value_scope(user))
-
-    def updatable_by(self, user):
-        """Values whose actual, note and evidence the user may update (ignoring year locks).
-
-        Superusers: all; HQ: all of its municipality's plans; staff: values of KPIs of measures their
-        departments own (a pillar's numeric target belongs to no department, so HQ only).
-        """
-        from plans.access import value_scope
-
-        return self.filter(value_scope(user, for_update=True))
+        return self.filter(indicator_scope(user, prefix="indicator__"))
 
 
 class IndicatorValue(models.Model):

@@ -6,6 +6,7 @@ from django.core.mail import send_mail
 from django.db.models import Exists, OuterRef, Q
 
 from kpis.models import Indicator, IndicatorValue
+from measures.models import MeasureDepartment
 from plans.fiscal import label as fy_label
 
 
@@ -25,7 +26,6 @@ def missing_by_department(plan, fiscal_year: int) -> list[Reminder]:
         .select_related("measure")
         .order_by("measure__position", "position")
     )
-    from measures.models import MeasureDepartment
 
     indicators = list(missing)
     owners = MeasureDepartment.objects.filter(measure__in={i.measure_id for i in indicators}).select_related(

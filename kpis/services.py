@@ -3,10 +3,10 @@
 from django.db import connections, router, transaction
 from django.utils import timezone
 
-from dxportal.public_cache import bump_generation
 from kpis.engine import Cell, Verdict, combine, score_kpi
 from kpis.models import IndicatorValue
 from measures.models import MeasureMark
+from plans.generations import bump_generation
 
 
 def cell(text: str, value) -> Cell:

@@ -14,13 +14,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from dxportal.public_cache import bump_generation
 from kpis import audit
 from kpis.models import DepartmentReport, IndicatorValue, PlanYear
 from kpis.services import recompute_plan_marks
 from measures.models import MeasureDepartment
 from plans import access
 from plans.fiscal import label as fy_label
+from plans.generations import bump_generation
+from plans.models import Department
 
 Report = DepartmentReport.Status
 Year = PlanYear.Status
@@ -47,8 +48,6 @@ def plan_year(plan, fiscal_year: int, user=None) -> PlanYear:
 
 def plan_departments(plan):
     """Departments that own at least one measure with a KPI in the plan (the ones that report)."""
-    from plans.models import Department
-
     return Department.objects.filter(ownerships__measure__plan=plan, ownerships__measure__kpis__isnull=False).distinct()
 
 
@@ -221,3 +220,12 @@ def correct_locked_value(user, value: IndicatorValue, actual_text: str, reason: 
     recompute_plan_marks(plan)
     transaction.on_commit(lambda: bump_generation(plan.municipality_id))
     return value
+
+
+def current_entry_year(plan) -> int:
+    """The first year of the plan (baseline year excluded) that is still open; else the last year."""
+    closed = set(
+        PlanYear.objects.filter(plan=plan).exclude(status=PlanYear.Status.OPEN).values_list("fiscal_year", flat=True)
+    )
+    open_years = [fy for fy in plan.fiscal_years if fy not in closed]
+    return open_years[0] if open_years else plan.period_end_fy

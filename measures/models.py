@@ -46,18 +46,12 @@ class MeasureQuerySet(models.QuerySet):
         return self.filter(plan=plan)
 
     def visible_to(self, user):
-        """Measures the user may see in the admin: all of their HQ's municipality, or their departments' own."""
-        from plans.access import measure_scope
+        """Measures the user may see in the admin and update the yearly fields of: all of their HQ's
+        municipality, or their departments' own. Definitions and targets are a further HQ-only right
+        (plans.access.can_edit_definitions)."""
+        from measures.access import measure_scope  # measures.access reads these models
 
         return self.filter(measure_scope(user)).distinct()
-
-    def editable_by(self, user):
-        """Measures whose update fields (actuals, notes, evidence, mark confirmation) the user may edit.
-
-        The same set as visible_to: staff update their departments' measures, HQ its municipality's.
-        Definitions and targets are a further HQ-only right (plans.access.can_edit_definitions).
-        """
-        return self.visible_to(user)
 
     def with_listing(self):
         """Everything a list of measures shows, in a fixed number of queries."""
@@ -183,14 +177,6 @@ class ScheduleEntry(models.Model):
         return f"{self.fiscal_year}: {self.text or ('⇒' if self.continues else '')}"
 
 
-class MeasureMarkQuerySet(models.QuerySet):
-    def public(self):
-        """Marks residents may see: those of published fiscal years of published plans."""
-        from kpis.visibility import actual_public_expression
-
-        return self.alias(public=actual_public_expression("measure__plan", "fiscal_year")).filter(public=True)
-
-
 class MeasureMark(models.Model):
     """The yearly mark (目標達成度) of a measure: computed by the engine, optionally overridden with a reason."""
 
@@ -201,7 +187,6 @@ class MeasureMark(models.Model):
     override = models.CharField(_("確定した評価（上書き）"), max_length=16, choices=Mark.choices, blank=True)
     override_reason = models.TextField(_("上書きの理由"), blank=True)
 
-    objects = MeasureMarkQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

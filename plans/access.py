@@ -9,10 +9,12 @@ Three roles, all modelled as rows rather than Django groups so that scope travel
   yearly fields (actual, note, evidence, qualitative-mark confirmation) of the KPIs of measures its
   departments own. Definitions and targets are HQ-only.
 
-QuerySet methods (``Plan.objects.visible_to``, ``Measure.objects.editable_by``,
-``IndicatorValue.objects.updatable_by``) filter with the ``*_scope`` Q objects below; admin classes,
-the entry service, workflow services, imports and exports all ask the ``can_*`` functions.
-Year locks are a workflow matter: ``can_update_value`` combines scope with the year's state.
+This module holds the roles and the plan-level rules; the same pattern continues upward in the domain:
+``measures.access.measure_scope`` (owned measures) and ``kpis.access`` (indicators, values, and
+``can_update_value``, which combines scope with the year's workflow state). QuerySet methods
+(``Plan.objects.visible_to``, ``Measure.objects.visible_to``, ``IndicatorValue.objects.visible_to``)
+filter with these ``*_scope`` Q objects; admin classes, the entry service, workflow services, imports
+and exports all ask the ``can_*`` functions.
 """
 
 from django.db.models import Q, QuerySet
@@ -22,26 +24,26 @@ from plans.models import Department, Municipality, Plan
 NOTHING = Q(pk__in=[])
 
 
-def _active(user) -> bool:
+def is_active(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
 
 
 def user_departments(user) -> QuerySet[Department]:
     """Departments a staff user belongs to (empty for anonymous and inactive users)."""
-    if not _active(user):
+    if not is_active(user):
         return Department.objects.none()
     return Department.objects.filter(staff_memberships__user=user)
 
 
 def hq_municipalities(user) -> QuerySet[Municipality]:
     """Municipalities whose DX HQ the user belongs to (empty for anonymous and inactive users)."""
-    if not _active(user):
+    if not is_active(user):
         return Municipality.objects.none()
     return Municipality.objects.filter(hq_memberships__user=user)
 
 
 def is_superuser(user) -> bool:
-    return _active(user) and user.is_superuser
+    return is_active(user) and user.is_superuser
 
 
 def role_ids(user) -> tuple[frozenset[int], frozenset[int]]:
@@ -50,7 +52,7 @@ def role_ids(user) -> tuple[frozenset[int], frozenset[int]]:
     The admin asks about roles dozens of times per page (every model's permissions); the user object
     lives for one request, so caching on it keeps a page's query count flat.
     """
-    if not _active(user):
+    if not is_active(user):
         return frozenset(), frozenset()
     cached = getattr(user, "_dx_role_ids", None)
     if cached is None:
@@ -83,49 +85,11 @@ def plan_scope(user, prefix: str = "") -> Q:
     """Plans of the user's HQ municipalities and of the municipalities of their departments."""
     if is_superuser(user):
         return Q()
-    if not _active(user):
+    if not is_active(user):
         return NOTHING
     return Q(**{f"{prefix}municipality__hq_memberships__user": user}) | Q(
         **{f"{prefix}municipality__departments__staff_memberships__user": user}
     )
-
-
-def _plan_ids(user) -> QuerySet:
-    return Plan.objects.filter(plan_scope(user)).values("pk")
-
-
-def measure_scope(user, prefix: str = "") -> Q:
-    """Measures of the user's HQ municipalities, and measures their departments own."""
-    if is_superuser(user):
-        return Q()
-    if not _active(user):
-        return NOTHING
-    hq = Q(**{f"{prefix}plan__municipality__in": hq_municipalities(user)})
-    staff = Q(**{f"{prefix}pk__in": _owned_measure_ids(user)})
-    return hq | staff
-
-
-def _owned_measure_ids(user) -> QuerySet:
-    from measures.models import MeasureDepartment
-
-    return MeasureDepartment.objects.filter(department__in=user_departments(user)).values("measure_id")
-
-
-def indicator_scope(user, prefix: str = "") -> Q:
-    """Indicators the user may see: HQ all of its municipality's, staff the KPIs of their measures."""
-    if is_superuser(user):
-        return Q()
-    if not _active(user):
-        return NOTHING
-    hq = Q(**{f"{prefix}plan__municipality__in": hq_municipalities(user)})
-    staff = Q(**{f"{prefix}measure__in": _owned_measure_ids(user)})
-    return hq | staff
-
-
-def value_scope(user, for_update: bool = False) -> Q:
-    """Values the user may see, or update (same set: staff update exactly the values they see)."""
-    del for_update  # staff see only what they update; kept for callers that state their intent
-    return indicator_scope(user, prefix="indicator__")
 
 
 # Yes/no questions about one object.
@@ -138,27 +102,6 @@ def can_view_plan(user, plan) -> bool:
 def can_edit_definitions(user, plan) -> bool:
     """Titles, tree, measures, KPI definitions and targets: HQ of the plan's municipality only."""
     return is_hq(user, plan.municipality_id)
-
-
-def can_update_value(user, value) -> bool:
-    """May the user change this value's actual, note and evidence now?
-
-    Needs scope (HQ of the municipality, or staff of an owning department), a year that is not locked,
-    and, for staff, a department report that is not waiting for or past HQ review.
-    """
-    from kpis.models import IndicatorValue
-    from kpis.workflow import year_status
-
-    if not IndicatorValue.objects.updatable_by(user).filter(pk=value.pk).exists():
-        return False
-    plan = value.indicator.plan
-    if year_status(plan, value.fiscal_year) == "locked":
-        return False
-    if is_hq(user, plan.municipality_id):
-        return True
-    from kpis.workflow import staff_departments_blocked
-
-    return not staff_departments_blocked(user, value)
 
 
 def can_review(user, plan) -> bool:

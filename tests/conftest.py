@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from plans.interchange.importer import import_plan
+from kpis.interchange.importer import import_plan
 
 pytest_plugins = ["tests.personas"]
 

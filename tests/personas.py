@@ -10,8 +10,8 @@ import copy
 import pytest
 from django.contrib.auth.models import User
 
+from kpis.interchange.importer import import_plan
 from kpis.models import Indicator
-from plans.interchange.importer import import_plan
 from plans.models import Department, HQMembership, Municipality, StaffMembership
 
 PASSWORD = "a-long-password-for-tests"

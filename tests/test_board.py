@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from plans.interchange.importer import import_plan
+from kpis.interchange.importer import import_plan
 from plans.models import HQMembership, Municipality
 from tests.personas import make_user, roles_document
 

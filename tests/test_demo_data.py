@@ -7,11 +7,11 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
 
+from kpis.interchange.validation import check_digit_ok
+from kpis.management.commands.generate_demo_data import Source, Writer, copy_plans
 from kpis.models import IndicatorValue
 from kpis.services import recompute_plan_marks
 from measures.models import MeasureMark
-from plans.interchange.validation import check_digit_ok
-from plans.management.commands.generate_demo_data import Source, Writer, copy_plans
 from plans.models import Municipality, Plan
 
 pytestmark = pytest.mark.django_db

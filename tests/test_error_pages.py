@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.views.defaults import server_error
 
-from plans.interchange.importer import import_plan
+from kpis.interchange.importer import import_plan
 from tests.test_production import INLINE_SCRIPT, INLINE_STYLE, STRICT_POLICY, csp
 
 pytestmark = pytest.mark.django_db

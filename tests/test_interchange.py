@@ -5,11 +5,11 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from kpis.interchange.exporter import export_plan
+from kpis.interchange.importer import import_plan
+from kpis.interchange.validation import PlanDocumentError
 from kpis.models import Indicator, IndicatorValue
 from measures.models import Measure, MeasureListing, MeasureMark
-from plans.interchange.exporter import export_plan
-from plans.interchange.importer import import_plan
-from plans.interchange.validation import PlanDocumentError
 from plans.models import Category, Plan
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 
 from kpis.models import Indicator, IndicatorValue
 from kpis.services import confirm_kpi_mark
+from kpis.summary import plan_summary
 from measures.models import MeasureMark
-from measures.summary import plan_summary
 from plans import fiscal
 from plans.models import Municipality, Plan
 

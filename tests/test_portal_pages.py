@@ -16,13 +16,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from dxportal.public_cache import bump_generation
+from dxportal.public.views import plan_csv
+from kpis.interchange.exporter import export_plan
+from kpis.interchange.importer import import_plan
+from kpis.management.commands.generate_demo_data import copy_plan
 from kpis.models import PlanYear
-from plans.interchange.exporter import export_plan
-from plans.interchange.importer import import_plan
-from plans.management.commands.generate_demo_data import copy_plan
+from plans.generations import bump_generation
 from plans.models import Department, Plan
-from plans.views import plan_csv
 from tests.conftest import FIXTURES, load_fixture
 from tests.test_public_pages import grow, url
 

@@ -15,12 +15,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from dxportal.public_cache import bump_generation, current_generation
+from kpis.interchange.importer import import_plan
+from kpis.interchange.validation import check_digit_ok, validate_document
+from kpis.management.commands.generate_demo_data import copy_plan, demo_code, demo_document, real_plans
 from kpis.models import Indicator, IndicatorValue
 from measures.models import Measure, MeasureListing
-from plans.interchange.importer import import_plan
-from plans.interchange.validation import check_digit_ok, validate_document
-from plans.management.commands.generate_demo_data import copy_plan, demo_code, demo_document, real_plans
+from plans.generations import bump_generation, current_generation
 from plans.models import Category
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,11 +10,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from dxportal.public_cache import bump_generation
 from kpis import workflow
 from kpis.entry import ActualEntry, save_entries
+from kpis.interchange.importer import import_plan
 from measures.models import Measure
-from plans.interchange.importer import import_plan
+from plans.generations import bump_generation
 from plans.models import Plan
 from tests.conftest import FIXTURES, load_fixture
 from tests.personas import kpi
@@ -205,7 +205,7 @@ def test_a_cache_hit_carries_the_security_headers_of_the_page_it_stored(client, 
     ],
 )
 def test_pages_belong_to_their_municipality_or_to_the_index(rf, path, scope):
-    from dxportal.middleware import scope_of
+    from dxportal.public.middleware import scope_of
 
     assert scope_of(rf.get(path)) == scope
 

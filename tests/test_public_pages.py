@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from plans.interchange.importer import import_plan
+from kpis.interchange.importer import import_plan
 from plans.models import Plan
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from kpis.interchange.importer import import_plan
 from kpis.sheets.review import build_review_workbook
-from plans.interchange.importer import import_plan
 from plans.models import Plan
 from tests.conftest import NOSHIRO, load_fixture
 from tests.test_public_pages import grow

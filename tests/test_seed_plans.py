@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 from django.db.models import Count
 
+from kpis.interchange.exporter import export_plan
+from kpis.interchange.importer import import_plan
 from kpis.models import IndicatorValue
+from kpis.summary import plan_summary
 from measures.models import Measure, MeasureListing
-from measures.summary import plan_summary
-from plans.interchange.exporter import export_plan
-from plans.interchange.importer import import_plan
 from tests.conftest import FIXTURES, load_fixture
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from django.template import engines
 from django.utils.translation import trans_real
 cached = engines["django"].engine.template_loaders[0].get_template_cache
 print(json.dumps({
-    "modules": sorted(m for m in ("redis", "plans.views", "measures.views", "dxportal.urls") if m in sys.modules),
+    "modules": sorted(m for m in ("redis", "dxportal.public.views", "dxportal.public.measure", "dxportal.urls") if m in sys.modules),
     "languages": sorted(trans_real._translations),
     "templates": sorted(name for name, template in cached.items() if not isinstance(template, type)),
     "database_connected": connections["default"].connection is not None,
@@ -31,7 +31,7 @@ def test_importing_the_wsgi_app_loads_what_the_first_request_would_and_connects_
     result = run(["-c", PROBE], {**PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "dxportal.settings", **UNREACHABLE})
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
-    assert loaded["modules"] == ["dxportal.urls", "measures.views", "plans.views", "redis"]
+    assert loaded["modules"] == ["dxportal.public.measure", "dxportal.public.views", "dxportal.urls", "redis"]
     assert loaded["languages"] == ["en", "ja"]
     assert loaded["templates"] == sorted(project_templates())
     assert {"base.html", "404.html", "plans/plan_detail.html", "measures/measure_detail.html"} <= set(

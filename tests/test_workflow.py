@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from kpis import workflow
+from kpis import visibility, workflow
 from kpis.entry import ActualEntry, EntryError, EntryValidationError, save_entries, validate_entries
 from kpis.models import DepartmentReport, IndicatorValue, PlanYear
 from measures.models import MeasureMark
@@ -86,7 +86,7 @@ def test_full_cycle_submit_approve_publish_lock_correct(roles_plan, staff_b, hq_
     value = IndicatorValue.objects.get(indicator__name="要望書の提出件数", fiscal_year=FY)
     public = IndicatorValue.objects.with_publication().get(pk=value.pk)
     assert public.actual_public is False
-    assert not MeasureMark.objects.public().filter(fiscal_year=FY).exists()
+    assert not visibility.public_marks().filter(fiscal_year=FY).exists()
 
     report = workflow.submit(staff_b, roles_plan, FY, dept("企画部"))
     assert report.status == "submitted" and report.submitted_by == staff_b
@@ -96,7 +96,7 @@ def test_full_cycle_submit_approve_publish_lock_correct(roles_plan, staff_b, hq_
     workflow.approve(hq_x, report)
     workflow.publish_year(hq_x, roles_plan, FY)
     assert IndicatorValue.objects.with_publication().get(pk=value.pk).actual_public is True
-    assert MeasureMark.objects.public().filter(fiscal_year=FY, measure__key="2-(1)-①").exists()
+    assert visibility.public_marks().filter(fiscal_year=FY, measure__key="2-(1)-①").exists()
 
     workflow.lock_year(hq_x, roles_plan, FY)
     errors = validate_entries(hq_x, roles_plan, FY, [entry(roles_plan, "要望書の提出件数", "3")])
@@ -200,8 +200,8 @@ def test_reminders_report_departments_without_an_address(roles_plan, mailoutbox,
 
 
 def test_plan_import_cannot_change_a_locked_year(roles_plan, mini_document, hq_x):
-    from plans.interchange.importer import import_plan
-    from plans.interchange.validation import PlanDocumentError
+    from kpis.interchange.importer import import_plan
+    from kpis.interchange.validation import PlanDocumentError
     from tests.personas import roles_document
 
     workflow.lock_year(hq_x, roles_plan, 2024)

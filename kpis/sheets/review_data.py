@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 
 from kpis.models import Indicator
+from kpis.summary import SummaryRow, plan_summary
 from measures.models import Measure
-from measures.summary import SummaryRow, plan_summary
 from plans.access import is_hq
 from plans.marks import legend_map
 from plans.models import Category

@@ -12,11 +12,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import MultiCellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from kpis.access import indicator_scope
 from kpis.models import Indicator, IndicatorValue
 from kpis.sheets.cells import SheetWriter, a4, cell, set_widths
 from kpis.sheets.columns import BY_KEY, COLUMNS, HEADER_ROW, SHEET, check_key
 from measures.models import MeasureDepartment
-from plans.access import indicator_scope
 from plans.fiscal import label as fy_label
 
 INSTRUCTIONS = (

@@ -19,7 +19,7 @@ from django.core.management.color import no_style
 from django.db import connection, connections, transaction
 from django.test import Client
 
-from dxportal.public_cache import bump_generation
+from plans.generations import bump_generation
 from plans.models import Plan
 from tests.conftest import FIXTURES, ROOT, load_fixture
 

@@ -6,8 +6,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import NoReverseMatch, reverse
 
+from kpis.management.commands.generate_demo_data import copy_plan
 from measures.models import PriorityArea
-from plans.management.commands.generate_demo_data import copy_plan
 from plans.models import Department
 from tests.browser.conftest import DESKTOP, PHONE
 

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
-from kpis.admin_views import current_entry_year
 from kpis.reminders import send_reminders
+from kpis.workflow import current_entry_year
 from plans.fiscal import label as fy_label
 from plans.models import Plan
 

@@ -28,8 +28,9 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Max
 
-from dxportal.public_cache import bump_generation
 from kpis.engine import Cell, Verdict, combine, score_kpi
+from kpis.interchange.importer import import_plan
+from kpis.interchange.validation import check_digit_ok
 from kpis.models import Indicator, IndicatorValue, PlanYear
 from measures.models import (
     Measure,
@@ -39,8 +40,7 @@ from measures.models import (
     MeasureStage,
     ScheduleEntry,
 )
-from plans.interchange.importer import import_plan
-from plans.interchange.validation import check_digit_ok
+from plans.generations import bump_generation
 from plans.models import Category, Department, Municipality, Plan, PlanRevision
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"

@@ -14,12 +14,12 @@ The generations live in the shared cache (Redis in production), so every app ser
 a lookup fetches them and the page in one round trip (MGET).
 """
 
-import hashlib
 import time
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+
+from plans.models import Municipality
 
 GENERATION_KEY = "public:generation"  # national: moved by bump_generation()
 INDEX_SCOPE = ""  # pages that are not under one municipality
@@ -60,8 +60,6 @@ def _increment(key: str) -> None:
 def _slug(municipality) -> str:
     if hasattr(municipality, "slug"):
         return municipality.slug
-    from plans.models import Municipality  # a write path only: no import cycle at startup
-
     return Municipality.objects.filter(pk=municipality).values_list("slug", flat=True).first() or ""
 
 
@@ -82,27 +80,3 @@ def bump_generation(municipality=None) -> None:
     _bump(keys)
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(lambda: _bump(keys))
-
-
-def page_key(language: str, host: str, full_path: str) -> str:
-    # The host too: the sitemaps and robots.txt name it, and a site may answer to more than one.
-    digest = hashlib.sha256(f"{host}{full_path}".encode()).hexdigest()[:32]
-    return f"public:page:{language}:{digest}"
-
-
-def lookup(key: str, scope: str = INDEX_SCOPE):
-    """(current generations, the page stored under key or None) in one round trip to the cache.
-
-    A page carries the generations it was rendered in (national, scope); from older ones it is stale.
-    """
-    found = cache.get_many([GENERATION_KEY, scope_key(scope), key])
-    national, scoped = found.get(GENERATION_KEY), found.get(scope_key(scope))
-    if national is None or scoped is None:
-        return current_generation(scope), None
-    generation = (national, scoped)
-    page = found.get(key)
-    return generation, page if page is not None and page.generation == generation else None
-
-
-def store(key: str, page) -> None:
-    cache.set(key, page, timeout=settings.PUBLIC_CACHE_SECONDS)

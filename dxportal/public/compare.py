@@ -9,8 +9,8 @@ from django.db.models import Count
 from django.db.models.functions import Substr
 from django.shortcuts import get_object_or_404, render
 
+from dxportal.public.published import PUBLISHED, latest_mark, measure_listing, published_prefectures
 from measures.models import Measure, PriorityArea
-from measures.public import PUBLISHED, latest_mark, measure_listing, published_prefectures
 from plans.models import Municipality
 
 

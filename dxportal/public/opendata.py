@@ -12,11 +12,12 @@ from typing import NamedTuple
 
 from django.http import StreamingHttpResponse
 
+from kpis import visibility
 from kpis.audit import csv_safe
+from kpis.interchange.exporter import number
 from kpis.models import Indicator, IndicatorValue
-from measures.models import Measure, MeasureDepartment, MeasureListing, MeasureMark
+from measures.models import Measure, MeasureDepartment, MeasureListing
 from plans import fiscal
-from plans.interchange.exporter import number
 from plans.marks import legend_map
 from plans.models import Category
 
@@ -101,7 +102,7 @@ class PlanTable:
             .order_by()
         )
         for indicator_id, fy, target_text, target_value, actual_text, actual_value, override, computed, public in rows:
-            # Plain tuples rather than model instances; unpublished years blanked as measures.public.mask does.
+            # Plain tuples rather than model instances; unpublished years blanked as dxportal.public.published.mask does.
             if not public:
                 actual_text, actual_value, override, computed = "", None, "", ""
             self.values[indicator_id][fy] = Value(
@@ -120,7 +121,7 @@ class PlanTable:
             self.owners[measure_id].append(name)
         self.marks = {
             (measure_id, fy): override or computed
-            for measure_id, fy, override, computed in MeasureMark.objects.public()
+            for measure_id, fy, override, computed in visibility.public_marks()
             .filter(measure__plan=plan)
             .values_list("measure_id", "fiscal_year", "override", "computed")
             .order_by()

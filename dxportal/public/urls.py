@@ -1,10 +1,10 @@
 from django.urls import path
 
-from measures.compare import compare_area, compare_index
-from measures.departments import department_page
-from measures.views import measure_detail
-from plans import views
-from plans.roadmap import roadmap_page
+from dxportal.public import views
+from dxportal.public.compare import compare_area, compare_index
+from dxportal.public.departments import department_page
+from dxportal.public.measure import measure_detail
+from dxportal.public.roadmap import roadmap_page
 
 urlpatterns = [
     path("", views.home, name="home"),

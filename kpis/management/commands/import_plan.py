@@ -3,8 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from plans.interchange.importer import import_plan
-from plans.interchange.validation import PlanDocumentError
+from kpis.interchange.importer import import_plan
+from kpis.interchange.validation import PlanDocumentError
 
 
 class Command(BaseCommand):

@@ -7,13 +7,15 @@ from django.http import FileResponse, Http404
 from django.urls import path
 from django.utils import timezone
 
-from kpis import admin_views, audit, workflow
+from dxportal.staff import entry as entry_screens
+from dxportal.staff.scope import RoleScopedAdmin, ScopedInlineMixin
+from dxportal.staff.sheets import ActualsImportMixin
+from kpis import access as kpis_access
+from kpis import audit, workflow
 from kpis.entry import ActualEntry, save_entries, validate_entries
 from kpis.models import DepartmentReport, Indicator, IndicatorValue, PlanYear
 from kpis.services import recompute_plan_marks
-from kpis.sheets.admin_views import ActualsImportMixin
 from plans import access
-from plans.admin_scope import RoleScopedAdmin, ScopedInlineMixin
 from plans.models import Plan
 
 # The fields department staff update; everything else on a value (targets, year) is HQ's.
@@ -75,7 +77,7 @@ class IndicatorAdmin(RoleScopedAdmin):
     search_fields = ("name", "measure__name", "measure__code", "category__name")
     autocomplete_fields = ("plan", "measure", "category", "introduced_in", "retired_in")
     inlines = [ValueInline]
-    scope = staticmethod(access.indicator_scope)
+    scope = staticmethod(kpis_access.indicator_scope)
     municipality_of = staticmethod(lambda obj: obj.plan.municipality_id)
 
     def save_related(self, request, form, formsets, change):
@@ -117,7 +119,7 @@ class IndicatorValueAdmin(ActualsImportMixin, RoleScopedAdmin):
     list_select_related = ("indicator",)
     search_fields = ("indicator__name", "indicator__measure__name", "target_text", "actual_text")
     autocomplete_fields = ("indicator",)
-    scope = staticmethod(lambda user: access.value_scope(user))
+    scope = staticmethod(lambda user: kpis_access.indicator_scope(user, prefix="indicator__"))
     municipality_of = staticmethod(lambda obj: obj.indicator.plan.municipality_id)
 
     def get_fields(self, request, obj=None):
@@ -162,7 +164,7 @@ class IndicatorValueAdmin(ActualsImportMixin, RoleScopedAdmin):
     def has_change_permission(self, request, obj=None):
         if obj is None:
             return access.has_role(request.user)
-        return access.can_update_value(request.user, obj)
+        return kpis_access.can_update_value(request.user, obj)
 
     def has_delete_permission(self, request, obj=None):
         if obj is None:
@@ -257,8 +259,8 @@ class PlanYearAdmin(WorkflowAdmin):
     def get_urls(self):
         site = self.admin_site
         return [
-            path("entry/", site.admin_view(lambda r: admin_views.entry_view(r, site)), name="kpis_entry"),
-            path("board/", site.admin_view(lambda r: admin_views.board_view(r, site)), name="kpis_board"),
+            path("entry/", site.admin_view(lambda r: entry_screens.entry_view(r, site)), name="kpis_entry"),
+            path("board/", site.admin_view(lambda r: entry_screens.board_view(r, site)), name="kpis_board"),
         ] + super().get_urls()
 
     @admin.action(description="選択した年度を公表する")

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from kpis import visibility
 from measures.models import MeasureListing, MeasureMark
 from plans.marks import MARK_ORDER
 from plans.models import Category
@@ -43,7 +44,7 @@ def plan_summary(plan, fiscal_years: list[int] | None = None, *, public_only: bo
     }
     rows = {(c.pk, fy): SummaryRow(c, fy) for c in tops for fy in years}
     whole = {fy: SummaryRow(None, fy) for fy in years}
-    marks = (MeasureMark.objects.public() if public_only else MeasureMark.objects).filter(
+    marks = (visibility.public_marks() if public_only else MeasureMark.objects).filter(
         measure__plan=plan, fiscal_year__in=years
     )
     for measure_id, fy, computed, override in marks.values_list("measure_id", "fiscal_year", "computed", "override"):

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 from django.shortcuts import render
 
+from dxportal.public.views import published_plan
 from measures.models import Measure, MeasureDepartment, MeasureListing, ScheduleEntry
 from plans.models import Category
-from plans.views import published_plan
 
 # Printed cells that only draw the continuation arrow (⇒, →, ---→, ----->): shown as the ⇒ marker alone.
 ARROW_CHARACTERS = set("⇒→-ー―－>＞ 　")

@@ -3,7 +3,7 @@
 Anonymous GET/HEAD requests (no session cookie) to public pages are answered from the cache without
 running the session, auth or locale middleware or any view, so a hit costs no SQL query. The key is
 the language, the host and the full path with its query string; a stored page carries the publication
-generations it was rendered in (``dxportal.public_cache``: national, and its municipality's or the
+generations it was rendered in (``dxportal.public.cache``: national, and its municipality's or the
 cross-municipality index's) and is stale once one moves on. One round trip to the cache fetches all.
 
 The language is part of the URL (``/en/...``; unprefixed pages are always Japanese), so a public
@@ -15,7 +15,6 @@ municipality when one is found, else all; other writes (imports, workflow servic
 ``bump_generation()`` themselves.
 """
 
-import functools
 import hashlib
 import itertools
 import re
@@ -26,13 +25,16 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import MiddlewareNotUsed
 from django.db.models import ForeignKey
 from django.http import HttpResponse
-from django.urls import Resolver404, URLResolver, get_resolver, resolve
+from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response, has_vary_header
 from django.utils.http import http_date
 from django.utils.timezone import now
 from django.utils.translation import get_language_from_path
 
-from dxportal.public_cache import INDEX_SCOPE, bump_generation, lookup, page_key, store
+from dxportal.public.cache import lookup, page_key, store
+from plans.generations import INDEX_SCOPE, bump_generation
+from plans.models import Municipality, Plan
+from plans.validators import fixed_first_segments
 
 SAFE_METHODS = ("GET", "HEAD")
 # Admin views that write nothing residents see: a staff login must not flush the national cache.
@@ -70,25 +72,6 @@ def uncached_prefixes() -> tuple[str, ...]:
 
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
-
-
-@functools.cache
-def fixed_first_segments() -> frozenset[str]:
-    """First path segments of routes that are not under a municipality (compare, sitemap.xml, pref…)."""
-    found = set()
-
-    def walk(patterns, prefix: str) -> None:
-        for pattern in patterns:
-            # The language prefix (i18n_patterns) is no segment: its str() is the active language's.
-            route = "" if type(pattern.pattern).__name__ == "LocalePrefixPattern" else str(pattern.pattern)
-            route = prefix + route.lstrip("^")
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, route)
-            elif route and not route.startswith("<"):
-                found.add(re.split(r"[/$]", route)[0])
-
-    walk(get_resolver().url_patterns, "")
-    return frozenset(found)
 
 
 def scope_of(request) -> str:
@@ -162,8 +145,6 @@ def municipality_of(instance, depth: int = 4):
 
     A municipality itself gives None: a renamed slug or name shows on every index page and under
     the old URL, so that edit invalidates all."""
-    from plans.models import Municipality, Plan
-
     if instance is None or depth == 0 or isinstance(instance, Municipality):
         return None
     for field in instance._meta.concrete_fields:

@@ -3,8 +3,8 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from dxportal.public.published import latest_mark, measure_listing
 from measures.models import Measure
-from measures.public import latest_mark, measure_listing
 from plans.models import Department
 
 

@@ -3,7 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from plans.interchange.exporter import export_plan
+from kpis.interchange.exporter import export_plan
 from plans.models import Plan
 
 

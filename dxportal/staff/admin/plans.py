@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.db.models import Q
 
-from kpis.sheets.admin_views import PlanSheetsMixin
+from dxportal.staff.scope import RoleScopedAdmin, ScopedInlineMixin
+from dxportal.staff.sheets import PlanSheetsMixin
 from plans import access
-from plans.admin_scope import RoleScopedAdmin, ScopedInlineMixin
 from plans.models import Category, Department, HQMembership, Municipality, Plan, PlanRevision, StaffMembership
 
 PROVENANCE_FIELDS = ("source_document", "source_lines", "uncertain")

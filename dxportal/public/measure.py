@@ -2,13 +2,14 @@
 
 from django.shortcuts import get_object_or_404, render
 
-from kpis.charts import kpi_chart
+from dxportal.public.cells import MarkBadges
+from dxportal.public.charts import kpi_chart
+from dxportal.public.roadmap import tracks
+from kpis import visibility
 from kpis.history import public_value_history
 from kpis.models import IndicatorValue
-from measures.models import Measure, MeasureMark
-from measures.public import mask
-from plans.cells import MarkBadges
-from plans.roadmap import tracks
+from kpis.visibility import mask
+from measures.models import Measure
 
 
 def measure_detail(request, municipality, plan, key):
@@ -40,7 +41,7 @@ def measure_detail(request, municipality, plan, key):
                 "chart": kpi_chart(kpi, years, by_year),
             }
         )
-    marks = {m.fiscal_year: m for m in MeasureMark.objects.public().filter(measure=measure).order_by("fiscal_year")}
+    marks = {m.fiscal_year: m for m in visibility.public_marks().filter(measure=measure).order_by("fiscal_year")}
     return render(
         request,
         "measures/measure_detail.html",

@@ -13,8 +13,12 @@ from django.db.models import Q
 from django.http import HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
+from kpis import access as kpis_access
 from kpis import audit
+from kpis.models import Indicator
+from measures.models import Measure
 from plans import access
+from plans.models import Category, Department, Municipality, Plan, PlanRevision
 
 
 class RoleScopedAdmin(SimpleHistoryAdmin):
@@ -134,10 +138,6 @@ def visible_only(model, entry):
 
 def scoped_choices(model, user):
     """The rows of a related model a user may pick in a form (None: no limit)."""
-    from kpis.models import Indicator
-    from measures.models import Measure
-    from plans.models import Category, Department, Municipality, Plan, PlanRevision
-
     if access.is_superuser(user):
         return None
     municipalities = access.hq_municipalities(user)
@@ -148,7 +148,7 @@ def scoped_choices(model, user):
         PlanRevision: Q(plan__municipality__in=municipalities),
         Category: Q(plan__municipality__in=municipalities),
         Measure: Q(plan__municipality__in=municipalities),
-        Indicator: access.indicator_scope(user),
+        Indicator: kpis_access.indicator_scope(user),
     }
     if model not in by_model:
         return None

@@ -22,9 +22,9 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from measures.compare import published_municipalities
+from dxportal.public.compare import published_municipalities
+from dxportal.public.published import published_prefectures
 from measures.models import Measure, PriorityArea
-from measures.public import published_prefectures
 from plans.models import Department, Municipality, Plan
 
 PUBLISHED = Plan.Status.PUBLISHED

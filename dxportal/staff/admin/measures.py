@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.db.models import Q
 
-from kpis.admin import IndicatorInline
+from dxportal.staff.admin.kpis import IndicatorInline
+from dxportal.staff.scope import RoleScopedAdmin, ScopedInlineMixin
 from kpis.services import recompute_plan_marks
+from kpis.workflow import year_status
+from measures.access import measure_scope
 from measures.models import (
     Measure,
     MeasureDepartment,
@@ -13,8 +16,6 @@ from measures.models import (
     ScheduleEntry,
     SdgGoal,
 )
-from plans import access
-from plans.admin_scope import RoleScopedAdmin, ScopedInlineMixin
 
 
 class ListingInline(ScopedInlineMixin, admin.TabularInline):
@@ -58,7 +59,7 @@ class MeasureAdmin(RoleScopedAdmin):
     autocomplete_fields = ("plan",)
     filter_horizontal = ("sdgs", "tags")
     inlines = [ListingInline, OwnershipInline, StageInline, ScheduleInline, IndicatorInline, MarkInline]
-    scope = staticmethod(access.measure_scope)
+    scope = staticmethod(measure_scope)
     municipality_of = staticmethod(lambda obj: obj.plan.municipality_id)
     fieldsets = (
         (None, {"fields": ("plan", "key", "code", "name", "position", "is_new", "is_managed")}),
@@ -108,12 +109,10 @@ class MeasureMarkAdmin(RoleScopedAdmin):
     search_fields = ("measure__name", "measure__code", "override_reason")
     autocomplete_fields = ("measure",)
     readonly_fields = ("computed", "explanation")
-    scope = staticmethod(lambda user: Q(measure__in=Measure.objects.filter(access.measure_scope(user))))
+    scope = staticmethod(lambda user: Q(measure__in=Measure.objects.filter(measure_scope(user))))
     municipality_of = staticmethod(lambda obj: obj.measure.plan.municipality_id)
 
     def has_change_permission(self, request, obj=None):
-        from kpis.workflow import year_status
-
         if obj is not None and year_status(obj.measure.plan, obj.fiscal_year) == "locked":
             return False
         return super().has_change_permission(request, obj)

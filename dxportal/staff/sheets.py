@@ -21,7 +21,7 @@ from import_export.admin import ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import RowResult
 
-from kpis.sheets.resource import ActualsResource, ActualsSheetFormat
+from dxportal.staff.actuals_resource import ActualsResource, ActualsSheetFormat
 from kpis.sheets.review import build_review_workbook
 from kpis.sheets.template import build_actuals_template
 from plans.access import can_export, has_role

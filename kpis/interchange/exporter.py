@@ -3,11 +3,12 @@
 from collections import defaultdict
 from decimal import Decimal
 
+from kpis import visibility
+from kpis.interchange import FORMAT
 from kpis.models import Indicator, IndicatorValue
+from kpis.summary import plan_summary
+from kpis.visibility import mask
 from measures.models import Measure, MeasureDepartment, MeasureListing, MeasureMark, MeasureStage, ScheduleEntry
-from measures.public import mask
-from measures.summary import plan_summary
-from plans.interchange import FORMAT
 from plans.models import DatePrecision
 
 
@@ -64,7 +65,7 @@ def export_plan(plan, *, public_only: bool = False) -> dict:
         ]
     }
     children["marks"] = group(
-        (MeasureMark.objects.public() if public_only else MeasureMark.objects).filter(measure__in=measure_ids)
+        (visibility.public_marks() if public_only else MeasureMark.objects).filter(measure__in=measure_ids)
     )
     measures = list(Measure.objects.filter(plan=plan).prefetch_related("sdgs", "tags"))
     kpis_of = defaultdict(list)

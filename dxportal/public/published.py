@@ -9,9 +9,10 @@ from collections import defaultdict
 from django.db.models import Count, Max, Prefetch, Q
 from django.db.models.functions import Substr
 
+from kpis import visibility
 from kpis.models import IndicatorValue, PlanYear
 from kpis.visibility import PUBLIC_YEAR_STATUSES
-from measures.models import MeasureDepartment, MeasureListing, MeasureMark
+from measures.models import MeasureDepartment, MeasureListing
 from plans.marks import MARK_ORDER
 from plans.models import Department, Plan
 
@@ -20,23 +21,12 @@ PUBLISHED = Plan.Status.PUBLISHED
 
 def public_marks():
     """Prefetch of a measure's public yearly marks into ``measure.public_marks``."""
-    return Prefetch("marks", queryset=MeasureMark.objects.public(), to_attr="public_marks")
+    return Prefetch("marks", queryset=visibility.public_marks(), to_attr="public_marks")
 
 
 def public_values():
     """Prefetch of an indicator's values annotated with ``actual_public``; callers ``mask`` them before showing."""
     return Prefetch("values", queryset=IndicatorValue.objects.with_publication())
-
-
-def mask(value):
-    """Blank, in memory only, what residents may not see yet of a value: its actual and its marks.
-
-    The target stays: it is printed in the plan. Callers never save a masked value.
-    """
-    if value is not None and not value.actual_public:
-        value.actual_text, value.actual_value, value.achievement_text, value.note = "", None, "", ""
-        value.computed = value.override = value.override_reason = value.explanation = ""
-    return value
 
 
 def measure_listing(queryset):
@@ -57,7 +47,7 @@ def latest_mark(measure):
 def latest_year_counts(plans) -> dict[int, dict]:
     """Per plan id: the latest fiscal year with a public mark and its counts per mark code, in one query."""
     rows = (
-        MeasureMark.objects.public()
+        visibility.public_marks()
         .filter(measure__plan__in=[p.pk for p in plans])
         .values_list("measure__plan_id", "fiscal_year", "computed", "override")
         .annotate(n=Count("pk"))

@@ -8,22 +8,23 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from kpis.models import IndicatorValue
-from measures.filters import MeasureFilter
-from measures.models import Measure, MeasureListing, MeasureMark
-from measures.public import (
+from dxportal.public.cells import MarkBadges, measure_url_maker
+from dxportal.public.filters import MeasureFilter
+from dxportal.public.opendata import csv_response
+from dxportal.public.published import (
     latest_year_counts,
-    mask,
     prefecture_plans,
     public_departments,
     published_prefectures,
     recent_publications,
 )
-from measures.summary import plan_summary, summary_chart
-from plans.cells import MarkBadges, measure_url_maker
-from plans.interchange.exporter import export_plan
+from kpis import visibility
+from kpis.interchange.exporter import export_plan
+from kpis.models import IndicatorValue
+from kpis.summary import plan_summary, summary_chart
+from kpis.visibility import mask
+from measures.models import Measure, MeasureListing
 from plans.models import Category, Municipality, Plan
-from plans.opendata import csv_response
 
 
 def published_plan(municipality_slug: str, plan_slug: str) -> Plan:
@@ -70,7 +71,7 @@ def plan_detail(request, municipality, plan):
     # measures are simply never looked up. Only public marks: residents see only published years.
     marks: dict[int, dict[int, str]] = {}
     for measure_id, fy, override, computed in (
-        MeasureMark.objects.public()
+        visibility.public_marks()
         .filter(measure__plan=plan)
         .values_list("measure_id", "fiscal_year", "override", "computed")
         .order_by()

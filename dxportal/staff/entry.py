@@ -14,21 +14,14 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from kpis import access as kpis_access
 from kpis import workflow
 from kpis.entry import ActualEntry, EntryValidationError, save_entries
-from kpis.models import DepartmentReport, Indicator, IndicatorValue, PlanYear
+from kpis.models import DepartmentReport, Indicator, IndicatorValue
+from kpis.workflow import current_entry_year
 from plans import access
 from plans.fiscal import label as fy_label
 from plans.models import Department, Plan
-
-
-def current_entry_year(plan) -> int:
-    """The first year of the plan (baseline year excluded) that is still open; else the last year."""
-    closed = set(
-        PlanYear.objects.filter(plan=plan).exclude(status=PlanYear.Status.OPEN).values_list("fiscal_year", flat=True)
-    )
-    open_years = [fy for fy in plan.fiscal_years if fy not in closed]
-    return open_years[0] if open_years else plan.period_end_fy
 
 
 def chosen_plan_and_year(request, plans):
@@ -65,7 +58,7 @@ class EntryRow:
 def entry_rows(user, plan, fiscal_year) -> list[EntryRow]:
     """The KPIs the user may update in the plan, with this and last year's values: three queries."""
     indicators = list(
-        Indicator.objects.filter(access.indicator_scope(user), plan=plan, retired_in__isnull=True)
+        Indicator.objects.filter(kpis_access.indicator_scope(user), plan=plan, retired_in__isnull=True)
         .exclude(kind=Indicator.Kind.PLACEHOLDER)
         .select_related("measure", "category")
         .order_by("measure__position", "category__position", "position")

@@ -5,7 +5,8 @@ from django.template.defaultfilters import truncatechars
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from measures.models import MeasureMark, MeasureStage, SdgGoal
+from kpis import visibility
+from measures.models import MeasureStage, SdgGoal
 from plans.marks import Mark
 from plans.models import Department
 
@@ -84,7 +85,7 @@ class MeasureFilter:
         if self.mark and self.fy:
             # Only marks residents may see: filtering must not reveal an unpublished year's marks.
             marks = (
-                MeasureMark.objects.public()
+                visibility.public_marks()
                 .filter(fiscal_year=self.fy)
                 .filter(Q(override=self.mark) | Q(override="", computed=self.mark))
             )

@@ -13,8 +13,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from dxportal.public_cache import bump_generation
 from kpis import audit
+from kpis.interchange.validation import PlanDocumentError, category_paths, validate_document
 from kpis.models import Indicator, IndicatorValue, PlanYear
 from kpis.services import recompute_plan_marks
 from measures.models import (
@@ -26,7 +26,7 @@ from measures.models import (
     PriorityArea,
     ScheduleEntry,
 )
-from plans.interchange.validation import PlanDocumentError, category_paths, validate_document
+from plans.generations import bump_generation
 from plans.models import Category, DatePrecision, Department, Municipality, Plan, PlanRevision
 
 PUBLISHED_MARK_REASON = "公表された計画書の評価による（{source}）"
