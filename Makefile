@@ -24,10 +24,14 @@ run: fixtures
 	@echo "Portal: http://$(HOST):$(PORT)/   admin: http://$(HOST):$(PORT)/manage/"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# The suite in two stages on every core (pytest-xdist, one test database per worker): everything but
+# the browser, then the browser tests (Debian's chromium), so a slow or missing browser shows apart.
+PYTEST_WORKERS ?= auto
 test: setup
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not browser" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m browser $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
