@@ -4,3 +4,4 @@ from django.apps import AppConfig
 class PlansConfig(AppConfig):
     name = "plans"
     default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "計画"  # the admin's section heading and breadcrumb
