@@ -250,19 +250,25 @@ def test_compare_pages_count_the_seed_plans_per_area(client, db):
     # columns: 秋田市, 能代市, 潟上市, 美郷町, total (code order)
     assert (
         '<th scope="row"><a href="/compare/my-number-card/">マイナンバーカードの普及促進</a></th>'
-        '<td class="num">7</td><td class="num">0</td><td class="num">1</td><td class="num">1</td>'
-        '<td class="num">9</td>'
+        '<td class="num">7</td><td class="num">1</td><td class="num">1</td><td class="num">1</td>'
+        '<td class="num">10</td>'
     ) in body
     assert (
         '<th scope="row"><a href="/compare/online-procedures/">行政手続のオンライン化</a></th>'
-        '<td class="num">4</td><td class="num">0</td><td class="num">5</td><td class="num">1</td>'
-        '<td class="num">10</td>'
+        '<td class="num">4</td><td class="num">15</td><td class="num">5</td><td class="num">1</td>'
+        '<td class="num">25</td>'
+    ) in body
+    # 能代市 tags each measure with the area its 施策 is named after: all 9 of 3(1) 自治体情報システムの標準化・共通化
+    assert (
+        '<th scope="row"><a href="/compare/system-standardisation/">情報システムの標準化・共通化</a></th>'
+        '<td class="num">10</td><td class="num">8</td>'
     ) in body
     response, body = get(client, reverse("compare", args=["my-number-card"]))
     assert response.status_code == 200
-    assert "公開中の計画で、この重点取組事項に関連付けられた取組: 9 件" in body
+    assert "公開中の計画で、この重点取組事項に関連付けられた取組: 10 件" in body
     assert body.count('class="compare-column"') == 4
-    assert "この事項に関連付けられた取組はありません。" in body  # 能代市 tags none
+    assert "この事項に関連付けられた取組はありません。" not in body
+    assert '<a href="/noshiro/dx-plan-2023/measures/1-(1)-%E2%91%A0/">1-(1)-① マイナンバーカードの普及促進</a>' in body
     assert '<a href="/misato/dx-action-plan/measures/3-2/">3-2 マイナンバーカードの利活用</a>' in body
 
 
