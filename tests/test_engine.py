@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from kpis.engine import Cell, Verdict, combine, completed_forms, score_kpi
+from kpis.engine import Cell, Verdict, combine, score_kpi
+from kpis.evaluation import completed_forms
 from plans.marks import Mark
 
 EXCEEDED, ACHIEVED, NOT_ACHIEVED, NOT_APPLICABLE = (
