@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from kpis.engine import NOT_APPLICABLE_TEXTS
 from measures.models import Measure
-from plans.marks import Mark
+from plans.marks import Mark, final_mark
 from plans.models import Category, Department, Plan, PlanRevision, Provenance
 
 
@@ -177,7 +177,8 @@ class IndicatorValue(models.Model):
 
     @property
     def mark(self) -> str:
-        return self.override or self.computed
+        """The final mark: the override if there is one, else the computed mark ('' = none)."""
+        return final_mark(self.override, self.computed)
 
     @property
     def target_not_applicable(self) -> bool:

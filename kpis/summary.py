@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from kpis import visibility
 from measures.models import MeasureListing, MeasureMark
-from plans.marks import MARK_ORDER
+from plans.marks import MARK_ORDER, final_mark_expression
 from plans.models import Category
 
 
@@ -47,8 +47,8 @@ def plan_summary(plan, fiscal_years: list[int] | None = None, *, public_only: bo
     marks = (visibility.public_marks() if public_only else MeasureMark.objects).filter(
         measure__plan=plan, fiscal_year__in=years
     )
-    for measure_id, fy, computed, override in marks.values_list("measure_id", "fiscal_year", "computed", "override"):
-        final = override or computed
+    marks = marks.annotate(final_mark=final_mark_expression())
+    for measure_id, fy, final in marks.values_list("measure_id", "fiscal_year", "final_mark"):
         if not final:
             continue
         top = top_by_label.get(measure_top.get(measure_id))

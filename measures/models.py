@@ -5,7 +5,7 @@ from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from plans.marks import Mark
+from plans.marks import Mark, final_mark
 from plans.models import Category, Department, Plan, Provenance
 
 
@@ -206,4 +206,4 @@ class MeasureMark(models.Model):
     @property
     def mark(self) -> str:
         """The final mark: the override if there is one, else the computed mark ('' = none)."""
-        return self.override or self.computed
+        return final_mark(self.override, self.computed)

@@ -1,9 +1,11 @@
-"""Yearly marks: the codes every plan shares, and the default (Noshiro) legend.
+"""Yearly marks: the codes every plan shares, the final-mark rule, and the default (Noshiro) legend.
 
 The codes are shared; how a municipality prints them (↗ → ↘ －, ◎○△×, A–D) is the plan's legend.
 """
 
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
 
@@ -31,3 +33,20 @@ def legend_map(legend: list[dict] | None) -> dict[str, dict]:
     for entry in legend or []:
         result[entry["code"]] = entry
     return result
+
+
+def final_mark(override: str, computed: str) -> str:
+    """The mark a reader is shown: the override when one was set (with its reason), else the computed mark.
+
+    '' means no mark. The one rule; ``final_mark_expression`` is the same rule in SQL.
+    """
+    return override or computed
+
+
+def final_mark_expression(prefix: str = "") -> Coalesce:
+    """``final_mark`` as a database expression over the ``override`` and ``computed`` fields at ``prefix``.
+
+    E.g. ``marks.annotate(final_mark=final_mark_expression())`` or, from a measure,
+    ``final_mark_expression("marks__")``. '' (never NULL) when neither is set, as ``final_mark``.
+    """
+    return Coalesce(NullIf(F(f"{prefix}override"), Value("")), F(f"{prefix}computed"))

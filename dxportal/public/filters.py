@@ -7,7 +7,7 @@ from django.utils.safestring import mark_safe
 
 from kpis import visibility
 from measures.models import MeasureStage, SdgGoal
-from plans.marks import Mark
+from plans.marks import Mark, final_mark_expression
 from plans.models import Department
 
 
@@ -87,7 +87,8 @@ class MeasureFilter:
             marks = (
                 visibility.public_marks()
                 .filter(fiscal_year=self.fy)
-                .filter(Q(override=self.mark) | Q(override="", computed=self.mark))
+                .alias(final_mark=final_mark_expression())
+                .filter(final_mark=self.mark)
             )
             queryset = queryset.filter(pk__in=marks.values("measure_id"))
         if self.stage:

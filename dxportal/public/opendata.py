@@ -18,7 +18,7 @@ from kpis.interchange.exporter import number
 from kpis.models import Indicator, IndicatorValue
 from measures.models import Measure, MeasureDepartment, MeasureListing
 from plans import fiscal
-from plans.marks import legend_map
+from plans.marks import final_mark_expression, legend_map
 from plans.models import Category
 
 COLUMNS = [
@@ -88,6 +88,7 @@ class PlanTable:
         rows = (
             IndicatorValue.objects.filter(indicator__plan=plan)
             .with_publication()
+            .annotate(final_mark=final_mark_expression())
             .values_list(
                 "indicator_id",
                 "fiscal_year",
@@ -95,19 +96,16 @@ class PlanTable:
                 "target_value",
                 "actual_text",
                 "actual_value",
-                "override",
-                "computed",
+                "final_mark",
                 "actual_public",
             )
             .order_by()
         )
-        for indicator_id, fy, target_text, target_value, actual_text, actual_value, override, computed, public in rows:
-            # Plain tuples rather than model instances; unpublished years blanked as dxportal.public.published.mask does.
+        for indicator_id, fy, target_text, target_value, actual_text, actual_value, mark, public in rows:
+            # Plain tuples rather than model instances; unpublished years blanked as kpis.visibility.mask does.
             if not public:
-                actual_text, actual_value, override, computed = "", None, "", ""
-            self.values[indicator_id][fy] = Value(
-                target_text, target_value, actual_text, actual_value, override or computed
-            )
+                actual_text, actual_value, mark = "", None, ""
+            self.values[indicator_id][fy] = Value(target_text, target_value, actual_text, actual_value, mark)
         self.measures = list(
             Measure.objects.for_plan(plan).order_by("position", "pk").values_list("pk", "key", "code", "name")
         )
@@ -120,10 +118,11 @@ class PlanTable:
         ):
             self.owners[measure_id].append(name)
         self.marks = {
-            (measure_id, fy): override or computed
-            for measure_id, fy, override, computed in visibility.public_marks()
+            (measure_id, fy): mark
+            for measure_id, fy, mark in visibility.public_marks()
             .filter(measure__plan=plan)
-            .values_list("measure_id", "fiscal_year", "override", "computed")
+            .annotate(final_mark=final_mark_expression())
+            .values_list("measure_id", "fiscal_year", "final_mark")
             .order_by()
         }
 

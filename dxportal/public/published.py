@@ -13,7 +13,7 @@ from kpis import visibility
 from kpis.models import IndicatorValue, PlanYear
 from kpis.visibility import PUBLIC_YEAR_STATUSES
 from measures.models import MeasureDepartment, MeasureListing
-from plans.marks import MARK_ORDER
+from plans.marks import MARK_ORDER, final_mark_expression
 from plans.models import Department, Plan
 
 PUBLISHED = Plan.Status.PUBLISHED
@@ -49,12 +49,12 @@ def latest_year_counts(plans) -> dict[int, dict]:
     rows = (
         visibility.public_marks()
         .filter(measure__plan__in=[p.pk for p in plans])
-        .values_list("measure__plan_id", "fiscal_year", "computed", "override")
+        .annotate(final_mark=final_mark_expression())
+        .values_list("measure__plan_id", "fiscal_year", "final_mark")
         .annotate(n=Count("pk"))
     )
     years: dict[int, dict[int, dict]] = defaultdict(dict)
-    for plan_id, fy, computed, override, n in rows:
-        final = override or computed
+    for plan_id, fy, final, n in rows:
         if final:
             counts = years[plan_id].setdefault(fy, {m.value: 0 for m in MARK_ORDER})
             counts[final] += n

@@ -24,6 +24,7 @@ from kpis.models import IndicatorValue
 from kpis.summary import plan_summary, summary_chart
 from kpis.visibility import mask
 from measures.models import Measure, MeasureListing
+from plans.marks import final_mark_expression
 from plans.models import Category, Municipality, Plan
 
 
@@ -70,13 +71,14 @@ def plan_detail(request, municipality, plan):
     # Marks and listings of the whole plan (cheaper to query than an IN list); rows of filtered-out
     # measures are simply never looked up. Only public marks: residents see only published years.
     marks: dict[int, dict[int, str]] = {}
-    for measure_id, fy, override, computed in (
+    for measure_id, fy, mark in (
         visibility.public_marks()
         .filter(measure__plan=plan)
-        .values_list("measure_id", "fiscal_year", "override", "computed")
+        .annotate(final_mark=final_mark_expression())
+        .values_list("measure_id", "fiscal_year", "final_mark")
         .order_by()
     ):
-        marks.setdefault(measure_id, {})[fy] = override or computed
+        marks.setdefault(measure_id, {})[fy] = mark
     listings: dict[int, list] = {}
     # Ordered within each measure only: the default ordering would join the measures to order by them.
     for measure_id, category_id, is_primary in (
