@@ -158,6 +158,19 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "dx-portal@localhost")
 # Audit history is append-only: reverting from the history page would bypass year locks and the entry checks.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
+# Bounds on uploads (kpis/limits.py): plan documents (import_plan) and actuals templates (.xlsx/.csv,
+# import_actuals and the admin upload). Beyond them a file is refused with a message before it is read.
+# A 10,000-row actuals template is 0.6 MB, 6 MB unpacked; the largest seed plan 0.2 MB.
+IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", str(20 * 2**20)))
+IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", str(100 * 2**20)))
+IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_MAX_COMPRESSION_RATIO", "100"))
+IMPORT_MAX_ZIP_MEMBERS = int(os.environ.get("IMPORT_MAX_ZIP_MEMBERS", "1000"))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
+IMPORT_MAX_CELL_CHARS = int(os.environ.get("IMPORT_MAX_CELL_CHARS", "10000"))
+PLAN_DOCUMENT_MAX_DEPTH = int(os.environ.get("PLAN_DOCUMENT_MAX_DEPTH", "40"))  # the seed plans: 7 to 11
+# An upload waits in the database between the admin's preview and its confirmation for at most this long.
+IMPORT_PENDING_SECONDS = int(os.environ.get("IMPORT_PENDING_SECONDS", str(24 * 3600)))
+
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -276,3 +277,22 @@ class DepartmentReport(models.Model):
 
     def __str__(self):
         return f"{self.department} {self.plan_year.fiscal_year} {self.get_status_display()}"
+
+
+class PendingUpload(models.Model):
+    """An uploaded actuals file between the admin's preview and its confirmation.
+
+    In the database rather than an app server's /tmp, so the confirmation may reach any app server; the
+    first confirmation takes (deletes) it, so a second finds nothing (kpis.sheets.uploads).
+    """
+
+    token = models.CharField(max_length=32, unique=True)
+    data = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("確定待ちの取込ファイル")
+        verbose_name_plural = _("確定待ちの取込ファイル")
+
+    def __str__(self):
+        return f"{self.token} ({len(self.data):,} bytes)"

@@ -4,7 +4,9 @@
   fiscal year (a small form asks for it), also reachable as changelist actions.
 - ``ActualsImportMixin`` (on the IndicatorValue admin): django-import-export's import page with the
   actuals resource: upload → preview (per row new / changed / unchanged, or the errors) → confirm,
-  which writes every row in one transaction or nothing.
+  which writes every row in one transaction or nothing. The upload is refused above the size limit
+  (kpis.limits) before it is read, and waits for the confirmation in the database
+  (kpis.sheets.uploads), so any app server can take it and only the first confirmation does.
 """
 
 import datetime
@@ -12,18 +14,23 @@ import tempfile
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
 from import_export.admin import ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import RowResult
+from import_export.tmp_storages import BaseStorage
 
 from dxportal.staff.actuals_resource import ActualsResource, ActualsSheetFormat
+from kpis.limits import file_size_problem
 from kpis.sheets.review import build_review_workbook
 from kpis.sheets.template import build_actuals_template
+from kpis.sheets.uploads import keep_upload, peek_upload, take_upload
 from plans.access import can_export, has_role
 from plans.fiscal import label as fy_label
 from plans.models import FY_MAX, FY_MIN
@@ -123,9 +130,40 @@ class ActualsImportForm(ImportForm):
     )
     field_order = ["resource", "fiscal_year", "import_file", "format"]
 
+    def clean_import_file(self):
+        """Refuse a file above the size limit before the import reads it into memory."""
+        upload = self.cleaned_data["import_file"]
+        problem = file_size_problem(upload.size)
+        if problem:
+            raise ValidationError(problem)
+        return upload
+
 
 class ActualsConfirmForm(ConfirmImportForm):
     fiscal_year = forms.IntegerField(widget=forms.HiddenInput(), min_value=FY_MIN, max_value=FY_MAX)
+
+
+ALREADY_CONFIRMED = (
+    "この取込は既に確定したか、保存期限が切れています。取り込み済みかどうか実績の一覧で確かめ、"
+    "必要ならファイルをもう一度選んで取り込んでください"
+)
+
+
+class DatabaseUploadStorage(BaseStorage):
+    """django-import-export's store for the upload between preview and confirmation: the database.
+
+    ``save`` and ``read`` serve the preview; the confirmation takes the file with ``take_upload``
+    (ActualsImportMixin.process_import), so nothing is left to remove.
+    """
+
+    def save(self, data):
+        self.name = keep_upload(data)
+
+    def read(self):
+        return peek_upload(self.name) or b""
+
+    def remove(self):
+        """Nothing to do: the confirmation took the file."""
 
 
 class ActualsImportMixin(ImportMixin):
@@ -134,6 +172,7 @@ class ActualsImportMixin(ImportMixin):
     resource_classes = [ActualsResource]
     import_form_class = ActualsImportForm
     confirm_form_class = ActualsConfirmForm
+    tmp_storage_class = DatabaseUploadStorage
     import_template_name = "admin/kpis/sheets/import_actuals.html"
     skip_admin_log = True  # the audit history (django-simple-history, through save_entries) records each row
 
@@ -154,6 +193,26 @@ class ActualsImportMixin(ImportMixin):
         if import_form is not None:
             initial["fiscal_year"] = import_form.cleaned_data["fiscal_year"]
         return initial
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        """The confirmation: take the upload from the database (once) and import it.
+
+        django-import-export's own reads a file on this app server, which a confirmation sent twice, or
+        to another app server, does not find (a 500); here the second gets a message.
+        """
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        confirm_form = self.create_confirm_form(request)
+        if not confirm_form.is_valid():
+            return super().process_import(request, **kwargs)  # shows the form's errors
+        data = take_upload(confirm_form.cleaned_data["import_file_name"])
+        if data is None:
+            messages.error(request, ALREADY_CONFIRMED)
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
+        dataset = ActualsSheetFormat().create_dataset(data)  # the one format (import_formats)
+        result = self.process_dataset(dataset, confirm_form, request, **kwargs)
+        return self.process_result(result, request)
 
     def process_result(self, result, request):
         """After confirm: on any error show it (nothing was written), else say what was written."""

@@ -10,16 +10,30 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from xml.etree.ElementTree import ParseError
 from zipfile import BadZipFile
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from kpis.limits import file_size_problem, max_cell_characters, max_rows, xlsx_problem
 from kpis.sheets.columns import COLUMNS, READ_COLUMNS, SHEET
 
 HEADER_SEARCH_ROWS = 10
 XLSX_MAGIC = b"PK\x03\x04"
+UNREADABLE_XLSX = "ファイルを読み込めません。出力した実績入力テンプレート（.xlsx）を使ってください"
+# What openpyxl raises on a damaged archive or sheet (bad XML, a date serial out of range, a missing part).
+XLSX_READ_ERRORS = (
+    BadZipFile,
+    InvalidFileException,
+    ParseError,
+    KeyError,
+    ValueError,
+    TypeError,
+    OverflowError,
+    OSError,
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,9 @@ class ParsedSheet:
 
 
 def read_actuals(data: bytes, filename: str = "") -> ParsedSheet:
+    too_large = file_size_problem(len(data))
+    if too_large:
+        return ParsedSheet(problems=[too_large])
     if filename.lower().endswith(".xls"):
         return ParsedSheet(
             problems=["Excel 97-2003 形式（.xls）のファイルは読み込めません。.xlsx 形式で保存し直してください"]
@@ -57,10 +74,13 @@ def read_actuals(data: bytes, filename: str = "") -> ParsedSheet:
 
 
 def read_xlsx(data: bytes) -> ParsedSheet:
+    unsafe = xlsx_problem(data)  # before openpyxl unpacks anything
+    if unsafe:
+        return ParsedSheet(problems=[unsafe])
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
-        return ParsedSheet(problems=["ファイルを読み込めません。出力した実績入力テンプレート（.xlsx）を使ってください"])
+    except XLSX_READ_ERRORS:
+        return ParsedSheet(problems=[UNREADABLE_XLSX])
     try:
         if SHEET not in workbook.sheetnames:
             names = "、".join(workbook.sheetnames)
@@ -73,6 +93,8 @@ def read_xlsx(data: bytes) -> ParsedSheet:
         ws = workbook[SHEET]
         ws.reset_dimensions()  # files written in streaming mode carry no reliable dimension
         return parse_grid(ws.iter_rows(), cell_found)
+    except XLSX_READ_ERRORS:  # the sheet is read lazily: damage shows while iterating
+        return ParsedSheet(problems=[UNREADABLE_XLSX])
     finally:
         workbook.close()
 
@@ -116,7 +138,16 @@ def read_csv(data: bytes) -> ParsedSheet:
             continue
     else:
         return ParsedSheet(problems=["CSVファイルの文字コードを判別できません。UTF-8 で保存し直してください"])
-    return parse_grid(csv.reader(io.StringIO(text, newline="")), Found)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return parse_grid(reader, Found)
+    except csv.Error:  # the only one csv.reader raises in its default dialect: a field beyond its size limit
+        return ParsedSheet(
+            problems=[
+                f"CSVファイルの{reader.line_num}行目: 長すぎる項目があります"
+                f"（1つの項目は{min(csv.field_size_limit(), max_cell_characters()):,}文字まで）"
+            ]
+        )
 
 
 def normalize_header(text: str) -> str:
@@ -143,7 +174,13 @@ def parse_grid(grid, found) -> ParsedSheet:
     positions: dict[str, int] | None = None
     best: dict[str, int] = {}
     best_row = 1
+    row_limit = max_rows()
     for number, row in enumerate(grid, 1):
+        if len(parsed.rows) >= row_limit:
+            parsed.problems.append(
+                f"シート {parsed.sheet}: 行が多すぎます（{row_limit:,}行まで）。ファイルを分けて取り込んでください"
+            )
+            return parsed
         if positions is None:
             headers = header_positions([found(cell) for cell in row])
             if all(column.key in headers for column in READ_COLUMNS):
