@@ -211,6 +211,11 @@ CACHES = {
 # unreachable old generations occupy memory.
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", str(6 * 3600)))
 PUBLIC_CACHE_MAX_BYTES = int(os.environ.get("PUBLIC_CACHE_MAX_BYTES", str(4 * 2**20)))  # larger ones stream
+# Static publication (docs/deploy.md): every public page also written as a file under this directory
+# by `manage.py publish_static`, for nginx or a municipality's own web server. Unset: off, and writes
+# queue nothing. STATIC_PUBLISH_URL is the address the files are served under (sitemaps name it).
+STATIC_PUBLISH_ROOT = os.environ.get("STATIC_PUBLISH_ROOT", "")
+STATIC_PUBLISH_URL = os.environ.get("STATIC_PUBLISH_URL", "").rstrip("/")
 
 # Content-Security-Policy on every response, admin included: no inline script or style anywhere.
 CONTENT_SECURITY_POLICY = {

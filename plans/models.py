@@ -225,3 +225,23 @@ class Category(Provenance):
 
     def __str__(self):
         return f"{self.label} {self.name}"
+
+
+class PublicationRequest(models.Model):
+    """A municipality whose public pages changed since they were last written as static files.
+
+    The queue between the write paths and the worker that writes the files (``manage.py
+    publish_static --drain``, ``dxportal.public.static_site``): one row per municipality, upserted by
+    ``plans.publication.request_publication`` on every write, removed once the files are rewritten.
+    In the database so that every process sees it, in the same transaction as the write it records.
+    """
+
+    municipality = models.OneToOneField(Municipality, on_delete=models.CASCADE, related_name="+")
+    requested_at = models.DateTimeField(_("依頼日時"))
+
+    class Meta:
+        verbose_name = _("静的ファイル書き出し依頼")
+        verbose_name_plural = _("静的ファイル書き出し依頼")
+
+    def __str__(self):
+        return f"{self.municipality_id} @ {self.requested_at:%Y-%m-%d %H:%M:%S}"
