@@ -35,7 +35,10 @@ def request_publication(*, municipality=None) -> None:
     # Only ids that exist: a foreign key to a deleted municipality would fail the write's commit.
     now = timezone.now()
     PublicationRequest.objects.bulk_create(
-        [PublicationRequest(municipality_id=pk, requested_at=now) for pk in municipalities.values_list("pk", flat=True)],
+        [
+            PublicationRequest(municipality_id=pk, requested_at=now)
+            for pk in municipalities.values_list("pk", flat=True)
+        ],
         update_conflicts=True,
         unique_fields=["municipality"],
         update_fields=["requested_at"],
