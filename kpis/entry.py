@@ -4,6 +4,12 @@
 Japanese saying what was expected); ``save_entries`` validates first, writes nothing if anything is wrong,
 and otherwise writes all entries in one transaction with an audit record, recomputes the marks and
 invalidates the public page cache.
+
+Lost updates: an entry may carry the value as its user loaded it (``ActualEntry.loaded``: the entry
+screen's hidden fields, the admin form's initial values, the template's hidden 出力時 columns). Then only
+the fields the user changed are written, a colleague's change since then to any other field is kept, and a
+field both changed differently is a conflict (error code "conflict", naming the current value): nothing is
+written until the user chooses.
 """
 
 import dataclasses
@@ -29,7 +35,28 @@ MAX_TEXT = 200
 NUMBER = re.compile(r"^([+-]?\d+(?:\.\d+)?)(.*)$")
 URL = URLValidator(schemes=["http", "https"])
 WRITTEN_FIELDS = ["actual_text", "actual_value", "note", "evidence_url"]
+ENTERED_FIELDS = {"actual_text": "実績", "note": "備考", "evidence_url": "根拠資料URL"}  # what a user types
+# The stored number's limits (IndicatorValue.actual_value): beyond them a value would overflow or be rounded.
+_ACTUAL_VALUE = IndicatorValue._meta.get_field("actual_value")
+MAX_DECIMALS = _ACTUAL_VALUE.decimal_places
+MAX_INTEGER_DIGITS = _ACTUAL_VALUE.max_digits - _ACTUAL_VALUE.decimal_places
 BATCH = 500  # rows per INSERT/UPDATE (Django lowers it further on SQLite to fit its parameter limit)
+
+
+@dataclass(frozen=True)
+class Entered:
+    """The fields a user enters for a value (actual, note, evidence URL), outer spaces removed as stored."""
+
+    actual_text: str = ""
+    note: str = ""
+    evidence_url: str = ""
+
+    @classmethod
+    def of(cls, row) -> "Entered":
+        """From a value row, an entry or a loaded state; None (no row yet) is all empty."""
+        if row is None:
+            return cls()
+        return cls(*((getattr(row, name) or "").strip() for name in ENTERED_FIELDS))
 
 
 @dataclass
@@ -39,6 +66,8 @@ class ActualEntry:
     actual_text: str
     note: str = ""
     evidence_url: str = ""
+    # The value as the user loaded it; None: write every field as given (a caller with nothing loaded).
+    loaded: Entered | None = None
 
 
 @dataclass
@@ -50,6 +79,8 @@ class EntryError:
     # A stable identifier of the problem (ERROR_CODES) for callers that word it their own way; not part of
     # equality, so an error compares by what the user is told.
     code: str = dataclasses.field(default="", compare=False)
+    # A conflict's current value of the field (what a colleague saved since the user loaded it).
+    current: str = dataclasses.field(default="", compare=False)
 
 
 # The problems validate_entries reports, by code.
@@ -64,7 +95,10 @@ ERROR_CODES = {
     "formula": "text a spreadsheet would run as a formula",
     "too_long": f"more than {MAX_TEXT} characters",
     "not_numeric": "not a number (with the KPI's unit) for a numeric KPI",
+    "too_large": f"a number with more than {MAX_INTEGER_DIGITS} digits before the decimal point",
+    "too_precise": f"a number with more than {MAX_DECIMALS} decimals (it would be rounded)",
     "bad_url": "not an http(s) URL",
+    "conflict": "a field someone else changed since the user loaded it",
 }
 
 
@@ -123,16 +157,88 @@ def unit_hint(indicator: Indicator) -> str:
     return f"（単位: {indicator.unit}）" if indicator.unit else ""
 
 
-def validate_entries(user, plan, fiscal_year: int, entries: list[ActualEntry]) -> list[EntryError]:
-    """Every problem with the entries, in entry order; an empty list means save_entries will accept them.
+def number_problem(indicator: Indicator, text: str) -> tuple[str, str] | None:
+    """(code, message) when the actual is not a number the KPI can store, else None.
 
-    Runs in a fixed number of queries however many entries there are.
+    Refused: no number (with the KPI's unit) for a numeric KPI, and any number the stored field would
+    overflow or round (more than MAX_INTEGER_DIGITS digits before the point, or MAX_DECIMALS after it).
     """
-    return _validate(user, plan, fiscal_year, entries)[0]
+    value, ok = parse_actual(indicator, text)
+    if not ok:
+        return "not_numeric", f"数値で入力してください{unit_hint(indicator)}"
+    if value is None:
+        return None
+    _, digits, exponent = value.as_tuple()
+    written = "".join(map(str, digits))
+    if exponent < 0:
+        written = written.rjust(-exponent, "0")
+        integer, fraction = written[:exponent], written[exponent:]
+    else:
+        integer, fraction = written + "0" * exponent, ""
+    if len(integer.lstrip("0")) > MAX_INTEGER_DIGITS:
+        return "too_large", f"数値が大きすぎます（整数部分は{MAX_INTEGER_DIGITS}桁まで）"
+    if len(fraction.rstrip("0")) > MAX_DECIMALS:
+        return "too_precise", f"小数点以下は{MAX_DECIMALS}桁までで入力してください（それより細かい値は保存できません）"
+    return None
 
 
-def _validate(user, plan, fiscal_year: int, entries: list[ActualEntry]):
-    """(errors, the entries' indicators by id): save_entries reuses the indicators read here."""
+def merge_fields(typed: dict, loaded: dict | None, current: dict) -> tuple[dict, list[str]]:
+    """(what to store, the fields in conflict), field by field, for a user's input over the current values.
+
+    Without a loaded state the input is stored as given. With one, a field the user left as loaded keeps
+    its current value (a colleague's change since is not reverted), a field the user changed is stored,
+    and a field the user changed that a colleague changed too, to something else, is a conflict.
+    Every write path of a value goes through here: entries (``merge``) and the admin's other fields.
+    """
+    if loaded is None:
+        return dict(typed), []
+    stored, conflicts = {}, []
+    for name, mine in typed.items():
+        was, now = loaded[name], current[name]
+        stored[name] = now if mine == was else mine
+        if mine != was and now not in (was, mine):
+            conflicts.append(name)
+    return stored, conflicts
+
+
+def merge(entry: ActualEntry, current: Entered) -> tuple[Entered, list[str]]:
+    """``merge_fields`` for an entry's actual, note and evidence URL (outer spaces aside)."""
+    loaded = None if entry.loaded is None else vars(Entered.of(entry.loaded))
+    stored, conflicts = merge_fields(vars(Entered.of(entry)), loaded, vars(current))
+    return Entered(**stored), conflicts
+
+
+def conflict_message(label: str, current) -> str:
+    """読み込んだ後に他の利用者が実績を「300」に変更しました."""
+    shown = f"「{current}」" if current not in ("", None) else "空欄"
+    return f"読み込んだ後に他の利用者が{label}を{shown}に変更しました"
+
+
+def validate_entries(user, plan, fiscal_year: int, entries: list[ActualEntry]) -> list[EntryError]:
+    """Every problem with the entries, in entry order; an empty list means save_entries will accept them
+    (unless a colleague saves in between: save_entries checks conflicts again on the locked rows).
+
+    Runs in a fixed number of queries however many entries there are (one more when entries carry what
+    their user loaded: the current values, for conflicts).
+    """
+    current = None
+    if any(entry.loaded is not None for entry in entries):
+        current = current_values(entries, fiscal_year)
+    return _validate(user, plan, fiscal_year, entries, current)[0]
+
+
+def current_values(entries: list[ActualEntry], fiscal_year: int) -> dict[int, Entered]:
+    """The entered fields of the entries' values now, by indicator id (one query)."""
+    ids = [e.indicator_id for e in entries if isinstance(e.indicator_id, int)]
+    rows = IndicatorValue.objects.filter(indicator_id__in=ids, fiscal_year=fiscal_year)
+    return {pk: Entered(*fields) for pk, *fields in rows.values_list("indicator_id", *ENTERED_FIELDS)}
+
+
+def _validate(user, plan, fiscal_year: int, entries: list[ActualEntry], current: dict[int, Entered] | None):
+    """(errors, the entries' indicators by id): save_entries reuses the indicators read here.
+
+    ``current``: the values' entered fields now, by indicator id, for entries with a loaded state.
+    """
     from kpis.workflow import entry_blockers
 
     errors: list[EntryError] = []
@@ -188,8 +294,22 @@ def _validate(user, plan, fiscal_year: int, entries: list[ActualEntry]):
         if blocker:
             error("locked", "fiscal_year", fiscal_year, blocker)
             continue
-        errors += _field_errors(index, indicator, entry)
+        now = (current or {}).get(entry.indicator_id, Entered())
+        _, conflicts = merge(entry, now)
+        errors += _field_errors(index, indicator, entry, changed=_changed_fields(entry))
+        for name in conflicts:
+            theirs = getattr(now, name)
+            message = conflict_message(ENTERED_FIELDS[name], theirs)
+            errors.append(EntryError(index, name, getattr(entry, name), message, "conflict", current=theirs))
     return errors, indicators
+
+
+def _changed_fields(entry: ActualEntry) -> set[str]:
+    """The fields the user typed anew: all of them when nothing was loaded."""
+    if entry.loaded is None:
+        return set(ENTERED_FIELDS)
+    typed, loaded = Entered.of(entry), Entered.of(entry.loaded)
+    return {name for name in ENTERED_FIELDS if getattr(typed, name) != getattr(loaded, name)}
 
 
 def _collector(errors: list[EntryError], index: int):
@@ -203,9 +323,10 @@ def _updatable_indicator_ids(user, ids) -> set[int]:
     return set(Indicator.objects.filter(indicator_scope(user), pk__in=ids).values_list("pk", flat=True))
 
 
-def _field_errors(index: int, indicator: Indicator, entry: ActualEntry) -> list[EntryError]:
+def _field_errors(index: int, indicator: Indicator, entry: ActualEntry, changed: set[str]) -> list[EntryError]:
+    """The problems of the fields the user changed (a field left as loaded is not written, so not checked)."""
     errors = []
-    for field in ("actual_text", "note"):
+    for field in [name for name in ("actual_text", "note") if name in changed]:
         text = getattr(entry, field) or ""
         if looks_like_formula(text):
             errors.append(
@@ -213,18 +334,15 @@ def _field_errors(index: int, indicator: Indicator, entry: ActualEntry) -> list[
                     index, field, text, "「=」「+」「-」「@」で始まる値は数式とみなされるため入力できません", "formula"
                 )
             )
-    if len(entry.actual_text or "") > MAX_TEXT:
+    if "actual_text" in changed and len(entry.actual_text or "") > MAX_TEXT:
         errors.append(
             EntryError(index, "actual_text", entry.actual_text, f"{MAX_TEXT}文字以内で入力してください", "too_long")
         )
-    _, ok = parse_actual(indicator, entry.actual_text or "")
-    if not ok and not any(e.field == "actual_text" for e in errors):
-        errors.append(
-            EntryError(
-                index, "actual_text", entry.actual_text, f"数値で入力してください{unit_hint(indicator)}", "not_numeric"
-            )
-        )
-    if entry.evidence_url:
+    problem = number_problem(indicator, entry.actual_text or "") if "actual_text" in changed else None
+    if problem and not any(e.field == "actual_text" for e in errors):
+        code, message = problem
+        errors.append(EntryError(index, "actual_text", entry.actual_text, message, code))
+    if entry.evidence_url and "evidence_url" in changed:
         try:
             URL(entry.evidence_url)
         except ValidationError:
@@ -247,21 +365,28 @@ def save_entries(user, plan, fiscal_year: int, entries: list[ActualEntry], *, re
     New and changed values are written in bulk, each with one history row tagged like a save() would be
     (audit.record: user and "<source>: <reason>"); unchanged entries are not written and leave no history.
     """
-    errors, indicators = _validate(user, plan, fiscal_year, entries)
-    if errors:
-        raise EntryValidationError(errors)
-    result = SaveResult()
+    # The rows first, locked: the conflict check then compares with what no one can change before we write.
     existing = {
         v.indicator_id: v
         for v in IndicatorValue.objects.select_for_update().filter(
-            indicator_id__in=[e.indicator_id for e in entries], fiscal_year=fiscal_year
+            indicator_id__in=[e.indicator_id for e in entries if isinstance(e.indicator_id, int)],
+            fiscal_year=fiscal_year,
         )
     }
+    current = {pk: Entered.of(row) for pk, row in existing.items()}
+    errors, indicators = _validate(user, plan, fiscal_year, entries, current)
+    if errors:
+        raise EntryValidationError(errors)
+    result = SaveResult()
     new_rows, changed_rows = [], []
     for entry in entries:
-        text, note, url = entry.actual_text.strip(), (entry.note or "").strip(), (entry.evidence_url or "").strip()
-        value, _ = parse_actual(indicators[entry.indicator_id], text)
+        stored, _ = merge(entry, current.get(entry.indicator_id, Entered()))
+        text, note, url = stored.actual_text, stored.note, stored.evidence_url
         row = existing.get(entry.indicator_id)
+        if row is not None and text == row.actual_text.strip():
+            value = row.actual_value  # an actual left as it is keeps its number (a printed one may not parse)
+        else:
+            value, _ = parse_actual(indicators[entry.indicator_id], text)
         if row is None:
             if not (text or note or url):
                 result.unchanged += 1

@@ -36,6 +36,9 @@ HEADERS = [
     "根拠資料URL",
     "担当課",
     "照合キー",
+    "出力時の実績",
+    "出力時の備考",
+    "出力時の根拠資料URL",
 ]
 
 
@@ -95,7 +98,8 @@ def test_template_rows_are_the_kpis_the_user_may_update(roles_plan, staff_a, sta
 def test_template_locks_everything_but_the_entry_cells(roles_plan, staff_b):
     ws = template(roles_plan, 2025, staff_b)["実績入力"]
     assert ws.protection.sheet is True
-    assert [letter for letter in "ABL" if ws.column_dimensions[letter].hidden] == ["A", "B", "L"]
+    hidden = [letter for letter in "ABCDEFGHIJKLMNO" if ws.column_dimensions[letter].hidden]
+    assert hidden == ["A", "B", "L", "M", "N", "O"]
     row = ws[4]
     unlocked = [cell.column_letter for cell in row if not cell.protection.locked]
     assert unlocked == ["F", "I", "J"]
@@ -113,6 +117,9 @@ def test_template_locks_everything_but_the_entry_cells(roles_plan, staff_b):
         None,
         "企画部",
         check_key(target.pk, 2025),
+        None,  # 出力時の実績, 備考, 根拠資料URL: nothing entered yet
+        None,
+        None,
     ]
     (validation,) = ws.data_validations.dataValidation
     assert (validation.type, str(validation.sqref), validation.errorStyle) == ("decimal", "F4", "warning")
@@ -378,7 +385,7 @@ def test_admin_import_file_problem(client, roles_plan, hq_x, hq_y):
 def test_admin_import_page_lists_the_columns_and_shows_progress(client, roles_plan, staff_b):
     client.force_login(staff_b)
     body = client.get(reverse("admin:kpis_indicatorvalue_import")).content.decode()
-    assert "<code>指標ID, 年度, 実績, 備考, 根拠資料URL, 照合キー</code>" in body
+    assert "<code>指標ID, 年度, 実績, 備考, 根拠資料URL, 照合キー, 出力時の実績, 出力時の備考, 出力時の根拠資料URL</code>" in body
     assert 'name="fiscal_year"' in body
     assert '<p class="sheet-progress" role="status" hidden>ファイルを確認しています… <progress></progress></p>' in body
     assert "/static/kpis/sheets/import_progress.js" in body

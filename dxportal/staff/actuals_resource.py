@@ -105,7 +105,7 @@ class ActualsResource(resources.ModelResource):
             result.validation_error = ValidationError(checked.errors)
             return result
         result.import_type = ROW_TYPES.get(checked.state, RowResult.IMPORT_TYPE_SKIP)
-        indicator, entry, before = checked.indicator, checked.entry, checked.before
+        indicator, before = checked.indicator, checked.before
         measure = indicator.measure if indicator else None
         result.diff = [
             STATE_LABELS[checked.state],
@@ -113,9 +113,9 @@ class ActualsResource(resources.ModelResource):
             f"{measure.code or measure.key} {measure.name}" if measure else "",
             indicator.name if indicator else "",
             before.actual_text if before else "",
-            entry.actual_text.strip(),
-            entry.note.strip(),
-            entry.evidence_url,
+            checked.stored.actual_text,  # a field left as exported keeps its current value
+            checked.stored.note,
+            checked.stored.evidence_url,
         ]
         return result
 

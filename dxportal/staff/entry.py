@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from kpis import access as kpis_access
 from kpis import workflow
-from kpis.entry import ActualEntry, EntryValidationError, save_entries
+from kpis.entry import ENTERED_FIELDS, ActualEntry, Entered, EntryValidationError, merge, save_entries
 from kpis.models import DepartmentReport, Indicator, IndicatorValue
 from kpis.workflow import current_entry_year
 from plans import access
@@ -43,6 +43,20 @@ def back(name: str, plan, fiscal_year) -> HttpResponseRedirect:
     return HttpResponseRedirect(f"{reverse(name)}?plan={plan.pk}&fy={fiscal_year}")
 
 
+# The form fields of a row, by entered field: actual-<KPI id>, note-<id>, url-<id>; the value as the user
+# loaded it travels in loaded-actual-<id>, loaded-note-<id>, loaded-url-<id> (kpis.entry.merge).
+FORM_NAMES = {"actual_text": "actual", "note": "note", "evidence_url": "url"}
+
+
+@dataclass
+class Conflict:
+    """A field the user changed that a colleague changed too since the screen was loaded."""
+
+    label: str
+    mine: str
+    current: str
+
+
 @dataclass
 class EntryRow:
     indicator: Indicator
@@ -53,6 +67,9 @@ class EntryRow:
     note: str = ""
     evidence_url: str = ""
     errors: dict[str, list[str]] = field(default_factory=dict)
+    loaded: Entered = field(default_factory=Entered)  # sent back as hidden fields
+    conflicts: list[Conflict] = field(default_factory=list)  # shown with a choice: overwrite or keep
+    correct_url: str = ""  # a locked year's correction page (HQ)
 
 
 def entry_rows(user, plan, fiscal_year) -> list[EntryRow]:
@@ -74,8 +91,96 @@ def entry_rows(user, plan, fiscal_year) -> list[EntryRow]:
         row = EntryRow(indicator, value, values.get((indicator.pk, fiscal_year - 1)), blocker(indicator))
         if value is not None:
             row.actual_text, row.note, row.evidence_url = value.actual_text, value.note, value.evidence_url
+            row.loaded = Entered.of(value)
         rows.append(row)
     return rows
+
+
+def posted_entries(request, rows: list[EntryRow], fiscal_year) -> tuple[list[EntryRow], list[ActualEntry]]:
+    """The rows the form sent, and their entries with the value as loaded: only what changed is written.
+
+    A row not on the form sent is left alone, and so is a row in conflict whose user chose 「現在の値を残す」;
+    one without a choice gets an error (and the save stops).
+    """
+    sent, entries = [], []
+    for row in rows:
+        key = row.indicator.pk
+        if row.blocker is not None or f"actual-{key}" not in request.POST:
+            continue
+        typed = [request.POST.get(f"{FORM_NAMES[name]}-{key}", "") for name in ENTERED_FIELDS]
+        row.actual_text, row.note, row.evidence_url = typed
+        loaded = [request.POST.get(f"loaded-{FORM_NAMES[name]}-{key}") for name in ENTERED_FIELDS]
+        row.loaded = Entered(*loaded) if None not in loaded else Entered.of(row.value)
+        if request.POST.get(f"conflict-{key}"):
+            choice = request.POST.get(f"resolve-{key}")
+            if choice == "theirs":
+                continue
+            if choice != "mine":
+                row.errors.setdefault("actual_text", []).append(CHOOSE)
+                row.conflicts = conflicts_shown(Entered(*typed), row.loaded)
+        sent.append(row)
+        entries.append(ActualEntry(key, fiscal_year, *typed, loaded=row.loaded if None not in loaded else None))
+    return sent, entries
+
+
+CHOOSE = "自分の入力で上書きするか、現在の値を残すかを選んでください"
+
+
+def conflicts_shown(mine: Entered, current: Entered) -> list[Conflict]:
+    """The fields where the user's input and the current value differ (a conflict shown again)."""
+    mine = Entered.of(mine)
+    return [
+        Conflict(label, getattr(mine, name), getattr(current, name))
+        for name, label in ENTERED_FIELDS.items()
+        if getattr(mine, name) != getattr(current, name)
+    ]
+
+
+def save_posted(request, user, plan, fiscal_year, rows: list[EntryRow]) -> bool:
+    """Save the posted rows through save_entries; else False, with the errors and conflicts on the rows."""
+    sent, entries = posted_entries(request, rows, fiscal_year)
+    unchosen = [row for row in sent if row.conflicts]
+    problems = []
+    if not unchosen:
+        try:
+            result = save_entries(user, plan, fiscal_year, entries, source="entry")
+        except EntryValidationError as error:
+            problems = error.errors
+        else:
+            messages.success(
+                request,
+                f"保存しました（新規 {result.created} 件、変更 {result.changed} 件、変更なし {result.unchanged} 件）",
+            )
+            return True
+    for problem in problems:
+        row = sent[problem.index]
+        row.errors.setdefault(problem.field, []).append(problem.message)
+        if problem.code == "conflict":
+            row.conflicts.append(Conflict(ENTERED_FIELDS[problem.field], problem.value.strip(), problem.current))
+    in_conflict = [row for row in sent if row.conflicts]
+    current = {
+        v.indicator_id: Entered.of(v)
+        for v in IndicatorValue.objects.filter(
+            indicator__in=[r.indicator for r in in_conflict], fiscal_year=fiscal_year
+        )
+    }
+    for row in in_conflict:
+        # The fields the user did not change show the colleague's value; the current value becomes the
+        # loaded one: both values are on the screen, so saving again is the user's choice.
+        now = current.get(row.indicator.pk, Entered())
+        typed = ActualEntry(row.indicator.pk, fiscal_year, row.actual_text, row.note, row.evidence_url, row.loaded)
+        row.actual_text, row.note, row.evidence_url = vars(merge(typed, now)[0]).values()
+        row.loaded = now
+    if in_conflict:
+        messages.error(
+            request,
+            f"{len(in_conflict)}行は、この画面を開いた後に他の利用者が変更しています。"
+            "行ごとにどちらを残すか選んで、もう一度保存してください（何も保存していません）",
+        )
+    other = sum(problem.code != "conflict" for problem in problems)
+    if other:
+        messages.error(request, f"{other}件の入力に誤りがあります。何も保存していません")
+    return False
 
 
 def entry_view(request, admin_site):
@@ -95,24 +200,7 @@ def entry_view(request, admin_site):
             messages.error(request, str(error))
         return back("admin:kpis_entry", plan, fiscal_year)
     if request.method == "POST":
-        editable = [row for row in rows if row.blocker is None]
-        for row in editable:
-            key = row.indicator.pk
-            row.actual_text = request.POST.get(f"actual-{key}", "")
-            row.note = request.POST.get(f"note-{key}", "")
-            row.evidence_url = request.POST.get(f"url-{key}", "")
-        entries = [ActualEntry(r.indicator.pk, fiscal_year, r.actual_text, r.note, r.evidence_url) for r in editable]
-        try:
-            result = save_entries(user, plan, fiscal_year, entries, source="entry")
-        except EntryValidationError as error:
-            for problem in error.errors:
-                editable[problem.index].errors.setdefault(problem.field, []).append(problem.message)
-            messages.error(request, f"{len(error.errors)}件の入力に誤りがあります。何も保存していません")
-        else:
-            messages.success(
-                request,
-                f"保存しました（新規 {result.created} 件、変更 {result.changed} 件、変更なし {result.unchanged} 件）",
-            )
+        if save_posted(request, user, plan, fiscal_year, rows):
             return back("admin:kpis_entry", plan, fiscal_year)
     context = {
         **admin_site.each_context(request),
@@ -139,7 +227,7 @@ def my_reports(user, plan, fiscal_year):
     rows = []
     for department in departments:
         report = reports.get(department.pk)
-        rows.append({"department": department, "report": report, "status": report.status if report else "open"})
+        rows.append({"department": department, "report": report, "status": report.status if report else DepartmentReport.Status.OPEN})
     return rows
 
 
@@ -195,8 +283,8 @@ def board_totals(plan, fiscal_year, rows: list[BoardRow]) -> dict:
         "total": counts["total"],
         "entered": counts["entered"],
         "missing": counts["total"] - counts["entered"],
-        "submitted": sum(r.status == "submitted" for r in rows),
-        "returned": sum(r.status == "returned" for r in rows),
+        "submitted": sum(r.status == DepartmentReport.Status.SUBMITTED for r in rows),
+        "returned": sum(r.status == DepartmentReport.Status.RETURNED for r in rows),
     }
 
 

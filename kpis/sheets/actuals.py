@@ -10,7 +10,17 @@ whose own run of the same checks is then the only one.
 from collections import Counter
 from dataclasses import dataclass, field
 
-from kpis.entry import ActualEntry, EntryError, EntryValidationError, SaveResult, save_entries, validate_entries
+from kpis.entry import (
+    ENTERED_FIELDS,
+    ActualEntry,
+    Entered,
+    EntryError,
+    EntryValidationError,
+    SaveResult,
+    merge,
+    save_entries,
+    validate_entries,
+)
 from kpis.models import Indicator, IndicatorValue
 from kpis.sheets.columns import BY_KEY, FIELD_COLUMNS, check_key
 from kpis.sheets.reader import ParsedSheet, SheetRow, read_actuals
@@ -38,13 +48,8 @@ class IndicatorLabel:
     measure: MeasureLabel | None
 
 
-@dataclass(frozen=True)
-class ValueBefore:
-    """A row's current value for the year, as the preview shows it and ``RowCheck.state`` compares it."""
-
-    actual_text: str
-    note: str
-    evidence_url: str
+# A row's current value for the year, as the preview shows it and ``RowCheck.state`` compares it.
+ValueBefore = Entered
 
 
 @dataclass
@@ -58,17 +63,19 @@ class RowCheck:
     @property
     def state(self) -> str:
         """As save_entries counts: new only when the KPI has no value row for the year at all.
+    @property
+    def stored(self) -> Entered:
+        """What the import writes: the fields changed since the export, the current value of the others."""
+        return merge(self.entry, Entered.of(self.before))[0]
+
 
         A row that exists with only a target and gets an actual is a change (the entry screen says 変更 too).
         """
         if self.errors:
             return INVALID
-        before = self.before
-        old = (before.actual_text, before.note, before.evidence_url) if before else ("", "", "")
-        new = (self.entry.actual_text.strip(), self.entry.note.strip(), self.entry.evidence_url.strip())
-        if old == new:
+        if self.stored == Entered.of(self.before):
             return UNCHANGED
-        return NEW if before is None else CHANGED
+        return NEW if self.before is None else CHANGED
 
 
 @dataclass
@@ -183,6 +190,7 @@ def check_row(sheet: ParsedSheet, row: SheetRow) -> RowCheck:
 
 # What was found, by the entry service's error code (its messages say what is expected).
 FOUND = {
+        loaded=Entered(row.text("loaded_actual"), row.text("loaded_note"), row.text("loaded_evidence_url")),
     "not_numeric": "は数値ではありません",
     "formula": "は数式の形をしています",
     "too_long": "は長すぎます",
@@ -200,6 +208,9 @@ FOUND = {
 def entry_message(sheet: ParsedSheet, row: SheetRow, error: EntryError) -> str:
     """シート 実績入力 12行目 F列（実績）: 「abc」は数値ではありません。数値で入力してください（単位: 件）."""
     found = FOUND.get(error.code, "は受け付けられません")
+    "too_large": "は大きすぎます",
+    "too_precise": "は小数点以下の桁数が多すぎます",
+    "conflict": "は取り込みません",
     key = FIELD_COLUMNS.get(error.field, "indicator_id")
     return f"{where(sheet, row, key)}: 「{error.value}」{found}。{error.message}"
 
@@ -207,6 +218,14 @@ def entry_message(sheet: ParsedSheet, row: SheetRow, error: EntryError) -> str:
 def attach_entry_errors(result: ActualsCheck, errors: list[EntryError]) -> None:
     with_entries = [row for row in result.rows if row.entry is not None]
     for error in errors:
+    if error.code == "conflict":
+        # シート 実績入力 4行目 F列（実績）: 「250」は取り込みません。テンプレートの出力後に他の利用者が実績を「300」に変更しました。…
+        theirs = f"「{error.current}」" if error.current else "空欄"
+        return (
+            f"{where(sheet, row, key)}: 「{error.value}」{found}。テンプレートの出力後に他の利用者が"
+            f"{ENTERED_FIELDS[error.field]}を{theirs}に変更しました。どちらを残すか確かめ、"
+            "テンプレートを出力し直して入力してください"
+        )
         row = with_entries[error.index]
         row.errors.append(entry_message(result.sheet, row.row, error))
 

@@ -2,6 +2,8 @@
 
 The template is the import format: ``build_actuals_template`` writes these headers in this order and
 ``read_actuals`` finds them by header text, so a user may move columns but not rename or delete them.
+A template exported before the 出力時 columns existed is refused (its columns are missing): it cannot
+tell what its user changed.
 """
 
 from dataclasses import dataclass
@@ -36,6 +38,11 @@ COLUMNS = [
     Column("evidence_url", "根拠資料URL", 30, entry=True, read=True),
     Column("department", "担当課", 18),
     Column("check", "照合キー", 12, hidden=True, read=True),
+    # The value as exported: the import writes only what the user changed since, and names a conflict
+    # when a colleague changed the same field meanwhile (kpis.entry.merge).
+    Column("loaded_actual", "出力時の実績", 14, hidden=True, read=True),
+    Column("loaded_note", "出力時の備考", 30, hidden=True, read=True),
+    Column("loaded_evidence_url", "出力時の根拠資料URL", 30, hidden=True, read=True),
 ]
 BY_KEY = {column.key: column for column in COLUMNS}
 READ_COLUMNS = [column for column in COLUMNS if column.read]

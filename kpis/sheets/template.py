@@ -1,8 +1,9 @@
 """The department fill-in template: one row per KPI the user may update in a fiscal year.
 
-Identifiers (指標ID, 年度, 照合キー) sit in hidden, locked columns; target, last year's actual and the
-descriptions are locked; only 実績, 備考 and 根拠資料URL are open, with number validation for numeric
-KPIs. The sheet is protected without a password: it prevents slips, and the 照合キー catches edits of
+Identifiers (指標ID, 年度, 照合キー) and the values as exported (出力時の実績・備考・根拠資料URL, which the
+import compares with to write only what changed) sit in hidden, locked columns; target, last year's
+actual and the descriptions are locked; only 実績, 備考 and 根拠資料URL are open, with number validation
+for numeric KPIs. The sheet is protected without a password: it prevents slips, and the 照合キー catches edits of
 the identifiers anyway.
 """
 
@@ -73,6 +74,9 @@ def row_cells(indicator: Indicator, fiscal_year: int) -> dict[str, object]:
         "evidence_url": current.evidence_url if current else "",
         "department": owner,
         "check": check_key(indicator.pk, fiscal_year),
+        "loaded_actual": current.actual_text if current else "",
+        "loaded_note": current.note if current else "",
+        "loaded_evidence_url": current.evidence_url if current else "",
     }
 
 

@@ -12,7 +12,7 @@ from dxportal.staff.scope import RoleScopedAdmin, ScopedInlineMixin
 from dxportal.staff.sheets import ActualsImportMixin
 from kpis import access as kpis_access
 from kpis import audit, workflow
-from kpis.entry import ActualEntry, save_entries, validate_entries
+from kpis.entry import ActualEntry, Entered, conflict_message, merge_fields, save_entries, validate_entries
 from kpis.models import DepartmentReport, Indicator, IndicatorValue, PlanYear
 from kpis.services import recompute_plan_marks
 from plans import access
@@ -86,27 +86,87 @@ class IndicatorAdmin(RoleScopedAdmin):
 
 
 class ValueEntryForm(forms.ModelForm):
-    """Checks the actual, note and evidence URL with the entry service's rules, errors next to the fields."""
+    """Checks the actual, note and evidence URL with the entry service's rules, errors next to the fields.
+
+    Lost updates: every editable field carries its value as loaded (Django's hidden initial), so only
+    the fields the user changed are written and a field a colleague changed meanwhile is a conflict
+    (kpis.entry.merge_fields), shown with the current value; saving again then overwrites it.
+    """
 
     user = None  # set by IndicatorValueAdmin.get_form
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if not isinstance(field, forms.FileField):
+                field.show_hidden_initial = True
+        self.loaded_entered = None  # the actual, note and URL as loaded, for save_entries
+
+    def loaded_values(self) -> dict | None:
+        """The editable fields as the user loaded them; None when the form carries none (a scripted post)."""
+        names = [name for name, field in self.fields.items() if field.show_hidden_initial]
+        if not self.instance.pk or not any(self.add_initial_prefix(name) in self.data for name in names):
+            return None
+        loaded = {}
+        for name in names:
+            field = self.fields[name]
+            raw = self._widget_data_value(field.hidden_widget(), self.add_initial_prefix(name))
+            try:
+                loaded[name] = field.to_python(raw)
+            except ValidationError:
+                return None
+        return loaded
+
 
     def clean(self):
+        loaded = self.loaded_values()
+        if loaded is not None:
+            self.keep_colleagues_changes(cleaned, loaded)
         cleaned = super().clean()
         indicator = cleaned.get("indicator") or getattr(self.instance, "indicator", None)
         fiscal_year = cleaned.get("fiscal_year") or self.instance.fiscal_year
         if indicator is None or fiscal_year is None or self.errors:
+        if loaded is not None:
+            self.loaded_entered = Entered(*(loaded.get(name, getattr(self.instance, name)) for name in ENTRY_FIELDS))
             return cleaned
         entry = ActualEntry(
             indicator_id=indicator.pk,
             fiscal_year=fiscal_year,
             actual_text=cleaned.get("actual_text", self.instance.actual_text) or "",
             note=cleaned.get("note", self.instance.note) or "",
+            loaded=self.loaded_entered,
             evidence_url=cleaned.get("evidence_url", self.instance.evidence_url) or "",
         )
         for error in validate_entries(self.user, indicator.plan, fiscal_year, [entry]):
             field = {"indicator_id": "indicator"}.get(error.field, error.field)
-            self.add_error(field if field in self.fields else None, error.message)
+            self.add_error(field if field in self.fields else None, self.worded(error))
         return cleaned
+    def keep_colleagues_changes(self, cleaned: dict, loaded: dict) -> None:
+        """Fields besides the entry's (targets, overrides...): unchanged ones keep the current value."""
+        names = [name for name in loaded if name not in ENTRY_FIELDS and name in cleaned]
+        current = {name: getattr(self.instance, name) for name in names}
+        stored, conflicts = merge_fields(
+            {name: cleaned[name] for name in names}, {name: loaded[name] for name in names}, current
+        )
+        cleaned.update(stored)
+        for name in conflicts:
+            self.add_error(name, f"{conflict_message(self.fields[name].label, current[name])}。{OVERWRITE}")
+            self.show_current(name, current[name])
+
+    def worded(self, error) -> str:
+        if error.code != "conflict":
+            return error.message
+        self.show_current(error.field, error.current)
+        return f"{error.message}。{OVERWRITE}"
+
+    def show_current(self, name: str, value) -> None:
+        """Render the current value as the loaded one: the user has seen it, so saving again overwrites it."""
+        if not hasattr(self.data, "_mutable") or not self.data._mutable:
+            self.data = self.data.copy()
+        self.data[self.add_initial_prefix(name)] = "" if value is None else value
+
+
+OVERWRITE = "この入力で上書きする場合はもう一度保存してください（現在の値を残す場合は保存せずに戻ってください）"
+
 
 
 @admin.register(IndicatorValue)
@@ -178,6 +238,7 @@ class IndicatorValueAdmin(ActualsImportMixin, RoleScopedAdmin):
         data = form.cleaned_data
         entry = ActualEntry(
             indicator_id=obj.indicator_id,
+            loaded=getattr(form, "loaded_entered", None),
             fiscal_year=obj.fiscal_year,
             actual_text=data.get("actual_text", obj.actual_text) or "",
             note=data.get("note", obj.note) or "",
