@@ -12,6 +12,7 @@ from datetime import datetime
 from kpis import audit
 from kpis.models import Indicator, IndicatorValue, PlanYear
 from kpis.visibility import PUBLIC_YEAR_STATUSES
+from plans.models import Plan
 
 # Fields residents see on the measure page; changes to internal fields (evidence, overrides) are not listed.
 PUBLIC_FIELDS = {"actual_text": "実績", "target_text": "目標"}
@@ -31,7 +32,7 @@ class ValueChange:
 
 def public_value_history(measure) -> list[ValueChange]:
     """Changes to the measure's values after their year was published, newest first."""
-    if measure.plan.status != "published":
+    if measure.plan.status != Plan.Status.PUBLISHED:
         return []
     published_at = dict(
         PlanYear.objects.filter(plan_id=measure.plan_id, status__in=PUBLIC_YEAR_STATUSES).values_list(

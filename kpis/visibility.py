@@ -12,8 +12,9 @@ from django.db.models.fields import BooleanField
 
 from kpis.models import PlanYear
 from measures.models import MeasureMark
+from plans.models import Plan
 
-PUBLIC_YEAR_STATUSES = ("published", "locked")
+PUBLIC_YEAR_STATUSES = (PlanYear.Status.PUBLISHED, PlanYear.Status.LOCKED)
 
 
 def actual_public_expression(plan_path: str, fy_field: str):
@@ -27,7 +28,7 @@ def actual_public_expression(plan_path: str, fy_field: str):
             plan=OuterRef(plan_path), fiscal_year=OuterRef(fy_field), status__in=PUBLIC_YEAR_STATUSES
         )
     )
-    return ExpressionWrapper(Q(**{f"{plan_path}__status": "published"}) & Q(year_public), output_field=BooleanField())
+    return ExpressionWrapper(Q(**{f"{plan_path}__status": Plan.Status.PUBLISHED}) & Q(year_public), output_field=BooleanField())
 
 
 def public_marks():

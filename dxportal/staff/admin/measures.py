@@ -3,6 +3,7 @@ from django.db.models import Q
 
 from dxportal.staff.admin.kpis import IndicatorInline
 from dxportal.staff.scope import RoleScopedAdmin, ScopedInlineMixin
+from kpis.models import PlanYear
 from kpis.services import recompute_plan_marks
 from kpis.workflow import year_status
 from measures.access import measure_scope
@@ -113,7 +114,7 @@ class MeasureMarkAdmin(RoleScopedAdmin):
     municipality_of = staticmethod(lambda obj: obj.measure.plan.municipality_id)
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and year_status(obj.measure.plan, obj.fiscal_year) == "locked":
+        if obj is not None and year_status(obj.measure.plan, obj.fiscal_year) == PlanYear.Status.LOCKED:
             return False
         return super().has_change_permission(request, obj)
 
