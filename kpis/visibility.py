@@ -28,7 +28,9 @@ def actual_public_expression(plan_path: str, fy_field: str):
             plan=OuterRef(plan_path), fiscal_year=OuterRef(fy_field), status__in=PUBLIC_YEAR_STATUSES
         )
     )
-    return ExpressionWrapper(Q(**{f"{plan_path}__status": Plan.Status.PUBLISHED}) & Q(year_public), output_field=BooleanField())
+    return ExpressionWrapper(
+        Q(**{f"{plan_path}__status": Plan.Status.PUBLISHED}) & Q(year_public), output_field=BooleanField()
+    )
 
 
 def public_marks():

@@ -227,7 +227,13 @@ def my_reports(user, plan, fiscal_year):
     rows = []
     for department in departments:
         report = reports.get(department.pk)
-        rows.append({"department": department, "report": report, "status": report.status if report else DepartmentReport.Status.OPEN})
+        rows.append(
+            {
+                "department": department,
+                "report": report,
+                "status": report.status if report else DepartmentReport.Status.OPEN,
+            }
+        )
     return rows
 
 

@@ -229,7 +229,10 @@ class IndicatorValueAdmin(ActualsImportMixin, RoleScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         if obj is None:
             return self.hq_right(request, None)
-        return self.is_hq(request, obj) and workflow.year_status(obj.indicator.plan, obj.fiscal_year) != PlanYear.Status.LOCKED
+        return (
+            self.is_hq(request, obj)
+            and workflow.year_status(obj.indicator.plan, obj.fiscal_year) != PlanYear.Status.LOCKED
+        )
 
     @transaction.atomic
     def save_model(self, request, obj, form, change):
