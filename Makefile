@@ -15,9 +15,10 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
+# Seed plans go in once: a plan already in the database is skipped, so what staff entered stays.
 fixtures: setup
 	$(PY) manage.py migrate --noinput -v0
-	$(PY) manage.py import_plan fixtures/*.json
+	$(PY) manage.py import_plan --only-new fixtures/*.json
 	$(PY) manage.py create_demo_users
 
 run: fixtures

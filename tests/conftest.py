@@ -21,6 +21,7 @@ MINI_PLAN = {
         "title": "テスト計画",
         "status": "published",
         "period": {"start_fy": 2023, "end_fy": 2025},
+        "published_years": [2022, 2023, 2024],  # the years whose actuals this (made-up) document prints
         "related_plans": ["総合計画"],
     },
     "revisions": [{"key": "established", "date": "2023-04", "kind": "established", "summary": "策定"}],

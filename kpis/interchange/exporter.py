@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from kpis import visibility
 from kpis.interchange import FORMAT
-from kpis.models import Indicator, IndicatorValue
+from kpis.models import Indicator, IndicatorValue, PlanYear
 from kpis.summary import plan_summary
 from kpis.visibility import mask
 from measures.models import Measure, MeasureDepartment, MeasureListing, MeasureMark, MeasureStage, ScheduleEntry
@@ -93,12 +93,18 @@ def export_plan(plan, *, public_only: bool = False) -> dict:
             "slug": municipality.slug,
         },
         "departments": [{"name": d.name, "parent": parents.get(d.parent_id)} for d in departments],
-        "plan": export_plan_header(plan),
+        # Staff exports say which years were published, so that importing one elsewhere publishes them too.
+        "plan": export_plan_header(plan) | ({} if public_only else {"published_years": published_years(plan)}),
         "revisions": [export_revision(r) for r in revisions],
         "categories": export_tree(categories, indicators_of_category),
         "measures": [export_measure(m, children, kpis_of[m.pk]) for m in measures],
         "summary": [row.as_dict() for row in plan_summary(plan, public_only=public_only)],
     }
+
+
+def published_years(plan) -> list[int]:
+    years = PlanYear.objects.filter(plan=plan, status__in=visibility.PUBLIC_YEAR_STATUSES).order_by("fiscal_year")
+    return list(years.values_list("fiscal_year", flat=True))
 
 
 def group(queryset) -> dict[int, list]:

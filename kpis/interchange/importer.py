@@ -3,10 +3,11 @@
 Records are matched by their natural keys (municipality code, plan slug, category path, measure key,
 indicator name + introducing revision, fiscal year), so importing the same document twice changes
 nothing and re-importing an edited one updates rows in place. Rows the document no longer holds are
-deleted.
+deleted, within what kpis.interchange.guards allows: a locked year changes only as a correction, what
+staff entered in the portal goes only when asked, a municipality is renamed only when asked. A year is
+published only when the document lists it in ``plan.published_years``.
 """
 
-import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -14,7 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from kpis import audit
-from kpis.interchange.validation import PlanDocumentError, category_paths, validate_document
+from kpis.interchange import guards
+from kpis.interchange.bounds import parse_partial_date
+from kpis.interchange.validation import category_paths, validate_document
 from kpis.models import Indicator, IndicatorValue, PlanYear
 from kpis.services import recompute_plan_marks
 from measures.models import (
@@ -27,7 +30,7 @@ from measures.models import (
     ScheduleEntry,
 )
 from plans.generations import bump_generation
-from plans.models import Category, DatePrecision, Department, Municipality, Plan, PlanRevision
+from plans.models import Category, Department, Municipality, Plan, PlanRevision
 
 PUBLISHED_MARK_REASON = "公表された計画書の評価による（{source}）"
 
@@ -39,19 +42,14 @@ class ImportResult:
     updated: int = 0
     deleted: int = 0
     changes: list[str] = field(default_factory=list)
+    renamed: list[str] = field(default_factory=list)  # the municipality's name, prefecture or slug changed
+    # (where, what) per change to a locked year made as a correction, and per entered value removed.
+    corrections: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return bool(self.created or self.updated or self.deleted)
-
-
-def parse_partial_date(text: str | None) -> tuple[datetime.date | None, str]:
-    if not text:
-        return None, DatePrecision.DAY
-    parts = [int(p) for p in text.split("-")]
-    if len(parts) == 2:
-        return datetime.date(parts[0], parts[1], 1), DatePrecision.MONTH
-    return datetime.date(*parts), DatePrecision.DAY
 
 
 def decimal_or_none(value) -> Decimal | None:
@@ -101,14 +99,28 @@ class Writer:
 
 
 @transaction.atomic
-def import_plan(document: dict) -> ImportResult:
-    """Validate the whole document, then write it; raise PlanDocumentError and write nothing if invalid."""
+def import_plan(
+    document: dict, *, correction_reason: str = "", delete_missing: bool = False, rename_municipality: bool = False
+) -> ImportResult:
+    """Validate the whole document, then write it; raise PlanDocumentError and write nothing if invalid.
+
+    After writing, the plan is compared with what it was (kpis.interchange.guards): a change to a locked
+    year needs ``correction_reason`` (recorded and shown publicly as 訂正), removing an actual, note,
+    evidence or override entered in the portal needs ``delete_missing``; renaming the municipality of the
+    document's code needs ``rename_municipality``. Without them PlanDocumentError lists what the document
+    would change, and the transaction leaves nothing written.
+    """
     validate_document(document)
+    correction_reason = correction_reason.strip()
+    renamed = guards.municipality_changes(document["municipality"], rename=rename_municipality)
+    code, slug = document["municipality"]["code"], document["plan"]["slug"]
+    plan = Plan.objects.filter(municipality__code=code, slug=slug).first()
+    locked = guards.locked_years(plan)
+    before = guards.plan_state(plan)
+    since = guards.history_marks() if locked and correction_reason else None
+    owners = guards.owned_ids(plan) if since else None
     municipality = upsert_municipality(document["municipality"])
-    plan = Plan.objects.filter(municipality=municipality, slug=document["plan"]["slug"]).first()
-    if plan is not None:
-        refuse_locked_changes(plan, document)
-    result = ImportResult(plan=plan)
+    result = ImportResult(plan=plan, updated=len(renamed), changes=list(renamed), renamed=renamed)
     writer = Writer(result)
     departments = sync_departments(writer, municipality, document)
     plan = result.plan = sync_plan(writer, municipality, plan, document["plan"])
@@ -120,17 +132,27 @@ def import_plan(document: dict) -> ImportResult:
     apply_indicator_marks(writer, plan)
     recompute_plan_marks(plan)
     apply_measure_marks(writer, plan, document["measures"])
-    publish_printed_years(plan, document)
+    after = guards.plan_state(plan)
+    result.corrections, result.removed = guards.account_for(
+        before, after, locked=locked, correction_reason=correction_reason, delete_missing=delete_missing
+    )
+    if result.corrections:
+        now = guards.owned_ids(plan)
+        ids = (owners[0] | now[0], owners[1] | now[1])
+        guards.tag_corrections(locked, since, correction_reason, ids)
+    publish_listed_years(writer, plan, document)
     bump_generation(municipality)
     return result
 
 
 def upsert_municipality(data: dict) -> Municipality:
+    """The municipality of the document's code, created or updated (guards.municipality_changes has allowed
+    a rename); an English name the document leaves out stays."""
     values = {
         "name": data["name"],
-        "name_en": data.get("name_en", ""),
         "prefecture": data["prefecture"],
         "slug": data["slug"],
+        **({"name_en": data["name_en"]} if "name_en" in data else {}),
     }
     municipality, created = Municipality.objects.get_or_create(code=data["code"], defaults=values)
     changed = [k for k, v in values.items() if getattr(municipality, k) != v]
@@ -422,65 +444,19 @@ def apply_measure_marks(writer: Writer, plan, measures: list[dict]) -> None:
             writer.upsert(mark, MeasureMark, {}, {"override": "", "override_reason": ""})
 
 
-def document_values(document: dict):
-    """(owner kind, owner key, indicator name, fy, value data) for every value the document holds."""
-    for path, _, category in category_paths(document["categories"]):
-        for kpi in category.get("indicators", []):
-            for data in kpi.get("values", []):
-                yield ("category", path, kpi["name"], data["fy"], data)
-    for measure in document["measures"]:
-        for kpi in measure.get("kpis", []):
-            for data in kpi.get("values", []):
-                yield ("measure", measure["key"], kpi["name"], data["fy"], data)
+def publish_listed_years(writer: Writer, plan, document: dict) -> None:
+    """The years the document lists as published by the municipality (``plan.published_years``).
 
-
-def printed_actual_years(document: dict) -> set[int]:
-    return {fy for *_, fy, data in document_values(document) if ((data.get("actual") or {}).get("text") or "").strip()}
-
-
-def publish_printed_years(plan, document: dict) -> None:
-    """Years whose actuals the document prints were made public by the municipality: mark them published.
-
-    Years without printed actuals (the current and future years) get no row, so they stay open for
-    the departments' entry. A year already published or locked in the portal is never moved back.
+    Any other year stays as it is: an import never publishes a year on its own (a printed actual of
+    the current year still goes through the departments' reports and HQ's review), and never moves a
+    published or locked year back.
     """
     now = timezone.now()
-    for fy in sorted(printed_actual_years(document)):
-        if not plan.accepts_fiscal_year(fy):
-            continue
-        year = PlanYear.objects.filter(plan=plan, fiscal_year=fy).first()
-        if year is None:
-            year = PlanYear(plan=plan, fiscal_year=fy)
+    for fy in sorted(set(document["plan"].get("published_years", []))):
+        year = PlanYear.objects.filter(plan=plan, fiscal_year=fy).first() or PlanYear(plan=plan, fiscal_year=fy)
         if year.status == PlanYear.Status.OPEN:
             year.status, year.published_at = PlanYear.Status.PUBLISHED, now
-            audit.record(year, user=None, source="plan_import", reason="計画書に実績が掲載された年度")
+            audit.record(year, user=None, source="plan_import", reason="計画書で公表済みの年度")
             year.save()
-
-
-def refuse_locked_changes(plan, document: dict) -> None:
-    """A locked year is read-only for imports too: refuse a document that changes one of its actuals."""
-    locked = set(
-        PlanYear.objects.filter(plan=plan, status=PlanYear.Status.LOCKED).values_list("fiscal_year", flat=True)
-    )
-    if not locked:
-        return
-    current = {}
-    for value in IndicatorValue.objects.filter(indicator__plan=plan, fiscal_year__in=locked).select_related(
-        "indicator__measure", "indicator__category"
-    ):
-        indicator = value.indicator
-        owner = ("measure", indicator.measure.key) if indicator.measure_id else ("category", indicator.category.path)
-        current[(*owner, indicator.name, value.fiscal_year)] = value.actual_text
-    errors = []
-    for kind, key, name, fy, data in document_values(document):
-        if fy in locked:
-            text = (data.get("actual") or {}).get("text", "")
-            if current.get((kind, key, name, fy), "") != text:
-                errors.append(
-                    (
-                        f"{kind} {key} / {name} / {fy}",
-                        "確定（ロック）済みの年度の実績は取込で変更できません（訂正の手続きを使ってください）",
-                    )
-                )
-    if errors:
-        raise PlanDocumentError(errors)
+            writer.result.updated += 1
+            writer.result.changes.append(f"PlanYear {fy}: published")

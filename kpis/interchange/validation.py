@@ -12,6 +12,7 @@ import jsonschema
 from django.core.exceptions import ValidationError
 
 from measures.models import PriorityArea
+from plans.localgov import check_digit_ok
 from plans.models import Municipality, Plan
 from plans.validators import validate_municipality_slug
 
@@ -29,12 +30,6 @@ class PlanDocumentError(Exception):
 @lru_cache(maxsize=1)
 def schema() -> dict:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-
-
-def check_digit_ok(code: str) -> bool:
-    """JIS X 0402: weights 6,5,4,3,2 on the first five digits; digit = (11 - sum mod 11) mod 10."""
-    total = sum(int(d) * w for d, w in zip(code[:5], (6, 5, 4, 3, 2), strict=True))
-    return (11 - total % 11) % 10 == int(code[5])
 
 
 def category_paths(categories: list[dict], prefix: str = "", at: str = "$.categories"):

@@ -21,6 +21,7 @@ from kpis.entry import (
     save_entries,
     validate_entries,
 )
+from kpis.limits import cell_length_problem, text_problem
 from kpis.models import Indicator, IndicatorValue
 from kpis.sheets.columns import BY_KEY, FIELD_COLUMNS, check_key
 from kpis.sheets.reader import ParsedSheet, SheetRow, read_actuals
@@ -28,6 +29,8 @@ from plans.access import can_import, can_view_plan
 from plans.models import Plan
 
 NEW, CHANGED, UNCHANGED, INVALID = "new", "changed", "unchanged", "invalid"
+# Cells longer than their column holds (the others: kpis.limits.max_cell_characters, for a TextField).
+CELL_LENGTHS = {"evidence_url": IndicatorValue._meta.get_field("evidence_url").max_length}
 STATE_LABELS = {NEW: "新規", CHANGED: "変更", UNCHANGED: "変更なし", INVALID: "エラー"}
 ENTRY_KEYS = ("actual", "note", "evidence_url")
 
@@ -61,13 +64,13 @@ class RowCheck:
     errors: list[str] = field(default_factory=list)
 
     @property
-    def state(self) -> str:
-        """As save_entries counts: new only when the KPI has no value row for the year at all.
-    @property
     def stored(self) -> Entered:
         """What the import writes: the fields changed since the export, the current value of the others."""
         return merge(self.entry, Entered.of(self.before))[0]
 
+    @property
+    def state(self) -> str:
+        """As save_entries counts: new only when the KPI has no value row for the year at all.
 
         A row that exists with only a target and gets an actual is a change (the entry screen says 変更 too).
         """
@@ -164,6 +167,9 @@ def check_row(sheet: ParsedSheet, row: SheetRow) -> RowCheck:
             checked.errors.append(
                 f"{where(sheet, row, key)}: 「{found.text}」は数式です。数式ではなく値を入力してください"
             )
+        problem = text_problem(found.text) or cell_length_problem(found.text, CELL_LENGTHS.get(key))
+        if problem:
+            checked.errors.append(f"{where(sheet, row, key)}: {problem}")
     if checked.errors:
         return checked
     id_text, fy_text, key_text = (row.text(k).strip() for k in ("indicator_id", "fiscal_year", "check"))
@@ -184,13 +190,13 @@ def check_row(sheet: ParsedSheet, row: SheetRow) -> RowCheck:
         actual_text=row.text("actual"),
         note=row.text("note"),
         evidence_url=row.text("evidence_url").strip(),
+        loaded=Entered(row.text("loaded_actual"), row.text("loaded_note"), row.text("loaded_evidence_url")),
     )
     return checked
 
 
 # What was found, by the entry service's error code (its messages say what is expected).
 FOUND = {
-        loaded=Entered(row.text("loaded_actual"), row.text("loaded_note"), row.text("loaded_evidence_url")),
     "not_numeric": "は数値ではありません",
     "formula": "は数式の形をしています",
     "too_long": "は長すぎます",
@@ -202,22 +208,16 @@ FOUND = {
     "wrong_year": "は対象の年度ではありません",
     "out_of_period": "は計画期間外の年度です",
     "locked": "は入力できない年度です",
+    "too_large": "は大きすぎます",
+    "too_precise": "は小数点以下の桁数が多すぎます",
+    "conflict": "は取り込みません",
 }
 
 
 def entry_message(sheet: ParsedSheet, row: SheetRow, error: EntryError) -> str:
     """シート 実績入力 12行目 F列（実績）: 「abc」は数値ではありません。数値で入力してください（単位: 件）."""
     found = FOUND.get(error.code, "は受け付けられません")
-    "too_large": "は大きすぎます",
-    "too_precise": "は小数点以下の桁数が多すぎます",
-    "conflict": "は取り込みません",
     key = FIELD_COLUMNS.get(error.field, "indicator_id")
-    return f"{where(sheet, row, key)}: 「{error.value}」{found}。{error.message}"
-
-
-def attach_entry_errors(result: ActualsCheck, errors: list[EntryError]) -> None:
-    with_entries = [row for row in result.rows if row.entry is not None]
-    for error in errors:
     if error.code == "conflict":
         # シート 実績入力 4行目 F列（実績）: 「250」は取り込みません。テンプレートの出力後に他の利用者が実績を「300」に変更しました。…
         theirs = f"「{error.current}」" if error.current else "空欄"
@@ -226,6 +226,12 @@ def attach_entry_errors(result: ActualsCheck, errors: list[EntryError]) -> None:
             f"{ENTERED_FIELDS[error.field]}を{theirs}に変更しました。どちらを残すか確かめ、"
             "テンプレートを出力し直して入力してください"
         )
+    return f"{where(sheet, row, key)}: 「{error.value}」{found}。{error.message}"
+
+
+def attach_entry_errors(result: ActualsCheck, errors: list[EntryError]) -> None:
+    with_entries = [row for row in result.rows if row.entry is not None]
+    for error in errors:
         row = with_entries[error.index]
         row.errors.append(entry_message(result.sheet, row.row, error))
 
