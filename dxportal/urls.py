@@ -9,9 +9,12 @@ from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from dxportal.public.sitemaps import municipality_sitemap, portal_sitemap, robots_txt, sitemap_index
+from dxportal.staff.onboarding import PasswordSetView
 from dxportal.views import healthz
 
 urlpatterns = [
+    # Before the admin's own patterns: the one-time link a new HQ user sets a password with.
+    path(f"{settings.ADMIN_URL_PREFIX}password-set/<uidb64>/<token>/", PasswordSetView.as_view(), name="password-set"),
     path(settings.ADMIN_URL_PREFIX, admin.site.urls),
     # The language lives in the URL (/en/...), so the switch only redirects there; the cookie it also
     # sets changes no page. Without a CSRF token in the form, public pages stay free of Vary: Cookie.

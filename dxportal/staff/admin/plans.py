@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import Q
 
+from dxportal.staff.onboarding import AddByCodeMixin
 from dxportal.staff.scope import RoleScopedAdmin, ScopedInlineMixin
 from dxportal.staff.sheets import PlanSheetsMixin
 from plans import access
@@ -16,7 +17,7 @@ def municipality_scope(user) -> Q:
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(RoleScopedAdmin):
+class MunicipalityAdmin(AddByCodeMixin, RoleScopedAdmin):
     """Municipalities are reference data: superusers edit them; roles see their own."""
 
     list_display = ("code", "name", "prefecture", "slug")
