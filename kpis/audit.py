@@ -15,6 +15,8 @@ explains any mark; overrides edited by hand go through ``save()`` and are record
 import csv
 from collections.abc import Iterable, Iterator
 
+from kpis.formulas import csv_safe
+
 SOURCE_LABELS = {
     "entry": "実績入力",
     "admin": "管理画面",
@@ -24,7 +26,6 @@ SOURCE_LABELS = {
     "correction": "訂正",
 }
 CORRECTION_LABEL = SOURCE_LABELS["correction"]
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def change_reason(source: str, reason: str = "") -> str:
@@ -42,12 +43,6 @@ def record(instance, *, user, source: str, reason: str = ""):
     instance._history_user = user if user is not None and user.is_authenticated else None
     instance._change_reason = change_reason(source, reason)
     return instance
-
-
-def csv_safe(text) -> str:
-    """Neutralise spreadsheet formulas in exported cells (CSV injection)."""
-    text = "" if text is None else str(text)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 HISTORY_COLUMNS = ["日時", "種別", "対象", "ID", "利用者", "理由", "項目", "変更前", "変更後"]

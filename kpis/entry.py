@@ -26,6 +26,7 @@ from simple_history.utils import bulk_create_with_history
 from kpis import audit
 from kpis.access import indicator_scope
 from kpis.engine import NOT_APPLICABLE_TEXTS
+from kpis.formulas import looks_like_formula
 from kpis.models import Indicator, IndicatorValue
 from kpis.services import recompute_plan_marks, update_rows
 from kpis.visibility import PUBLIC_YEAR_STATUSES
@@ -143,14 +144,13 @@ def parse_actual(indicator: Indicator, text: str) -> tuple[Decimal | None, bool]
         return None, indicator.kind != Indicator.Kind.NUMERIC
 
 
-def looks_like_formula(text: str) -> bool:
-    """Text a spreadsheet would run as a formula (=, +, @, or - not starting a number or a lone dash)."""
+def is_formula_entry(text: str) -> bool:
+    """Typed text that entry refuses: what a spreadsheet would run as a formula (kpis.formulas), once
+    normalised (full-width ＝ is =). A negative number or a dash is a value, not a formula."""
     plain = normalize(text)
-    if not plain or plain in NOT_APPLICABLE_TEXTS:
+    if plain in NOT_APPLICABLE_TEXTS or (plain.startswith("-") and NUMBER.match(plain.replace(",", ""))):
         return False
-    if plain.startswith(("=", "+", "@")):
-        return True
-    return plain.startswith("-") and NUMBER.match(plain.replace(",", "")) is None
+    return looks_like_formula(plain)
 
 
 def unit_hint(indicator: Indicator) -> str:
@@ -328,7 +328,7 @@ def _field_errors(index: int, indicator: Indicator, entry: ActualEntry, changed:
     errors = []
     for field in [name for name in ("actual_text", "note") if name in changed]:
         text = getattr(entry, field) or ""
-        if looks_like_formula(text):
+        if is_formula_entry(text):
             errors.append(
                 EntryError(
                     index, field, text, "「=」「+」「-」「@」で始まる値は数式とみなされるため入力できません", "formula"

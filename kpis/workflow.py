@@ -198,7 +198,7 @@ def lock_year(user, plan, fiscal_year: int) -> PlanYear:
 @transaction.atomic
 def correct_locked_value(user, value: IndicatorValue, actual_text: str, reason: str) -> IndicatorValue:
     """HQ corrects the actual of a locked year; the reason is kept and the change shows publicly as 訂正."""
-    from kpis.entry import looks_like_formula, parse_actual, unit_hint
+    from kpis.entry import is_formula_entry, parse_actual, unit_hint
 
     plan = value.indicator.plan
     if not access.can_correct(user, plan):
@@ -211,7 +211,7 @@ def correct_locked_value(user, value: IndicatorValue, actual_text: str, reason: 
         raise WorkflowError("訂正の理由を入力してください")
     text = actual_text.strip()
     number, ok = parse_actual(value.indicator, text)
-    if not ok or looks_like_formula(text):
+    if not ok or is_formula_entry(text):
         raise WorkflowError(f"数値で入力してください{unit_hint(value.indicator)}")
     value = IndicatorValue.objects.select_for_update().get(pk=value.pk)
     value.actual_text, value.actual_value = text, number

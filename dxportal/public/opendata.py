@@ -13,7 +13,7 @@ from typing import NamedTuple
 from django.http import StreamingHttpResponse
 
 from kpis import visibility
-from kpis.audit import csv_safe
+from kpis.formulas import csv_safe
 from kpis.interchange.exporter import number
 from kpis.models import Indicator, IndicatorValue
 from measures.models import Measure, MeasureDepartment, MeasureListing

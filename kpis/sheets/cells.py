@@ -8,8 +8,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-# Text that a spreadsheet would take for a formula (CSV/formula injection): =, +, -, @ (and tab/CR).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from kpis.formulas import looks_like_formula
+
 INVALID_TITLE_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 THIN = Side(style="thin", color="808080")
@@ -36,10 +36,6 @@ STYLES = {
     "input": {"border": BOX, "alignment": TOP, "fill": INPUT_FILL, "protection": Protection(locked=False)},
     "locked": {"border": BOX, "alignment": TOP, "protection": Protection(locked=True)},
 }
-
-
-def looks_like_formula(text: str) -> bool:
-    return isinstance(text, str) and text.startswith(FORMULA_PREFIXES)
 
 
 def cell(ws, value, style: str | None = None, number_format: str | None = None) -> WriteOnlyCell:

@@ -100,8 +100,9 @@ def read_xlsx(data: bytes) -> ParsedSheet:
 
 
 def cell_found(cell) -> Found:
+    """A cell as found; a formula cell is flagged (text that looks like one is the entry service's to refuse)."""
     value = cell.value
-    if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("=")):
+    if getattr(cell, "data_type", None) == "f":
         return Found(str(value), formula=True)
     if value is None or isinstance(value, str):  # the number format (a style lookup) only matters for numbers
         return Found(value or "")
