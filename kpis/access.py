@@ -5,10 +5,11 @@ the workflow's part of the rule (``can_update_value``)."""
 
 from django.db.models import Q
 
-from kpis.models import IndicatorValue, PlanYear
+from kpis.models import Indicator, IndicatorValue, PlanYear
 from kpis.workflow import staff_departments_blocked, year_status
 from measures.access import owned_measure_ids
 from plans import access
+from plans.ownership import of_municipalities
 
 
 def indicator_scope(user, prefix: str = "") -> Q:
@@ -17,7 +18,7 @@ def indicator_scope(user, prefix: str = "") -> Q:
         return Q()
     if not access.is_active(user):
         return access.NOTHING
-    hq = Q(**{f"{prefix}plan__municipality__in": access.hq_municipalities(user)})
+    hq = of_municipalities(Indicator, access.hq_municipalities(user), prefix=prefix)
     staff = Q(**{f"{prefix}measure__in": owned_measure_ids(user)})
     return hq | staff
 

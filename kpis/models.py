@@ -68,6 +68,8 @@ class Indicator(Provenance):
 
     history = HistoricalRecords()
 
+    municipality_path = "plan__municipality"  # the owning municipality (plans.ownership)
+
     class Meta:
         ordering = ["plan", "position"]
         verbose_name = _("指標")
@@ -157,6 +159,8 @@ class IndicatorValue(models.Model):
     objects = IndicatorValueQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["computed", "explanation"])
 
+    municipality_path = "indicator__plan__municipality"  # the owning municipality (plans.ownership)
+
     class Meta:
         ordering = ["indicator", "fiscal_year"]
         verbose_name = _("目標・実績")
@@ -215,6 +219,8 @@ class PlanYear(models.Model):
 
     history = HistoricalRecords()
 
+    municipality_path = "plan__municipality"  # the owning municipality (plans.ownership)
+
     class Meta:
         ordering = ["plan", "fiscal_year"]
         verbose_name = _("年度の状態")
@@ -265,6 +271,8 @@ class DepartmentReport(models.Model):
     )
 
     history = HistoricalRecords()
+
+    municipality_path = "plan_year__plan__municipality"  # the owning municipality (plans.ownership)
 
     class Meta:
         ordering = ["plan_year", "department"]

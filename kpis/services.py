@@ -6,7 +6,7 @@ from django.utils import timezone
 from kpis.engine import Cell, Verdict, combine, score_kpi
 from kpis.models import IndicatorValue
 from measures.models import MeasureMark
-from plans.generations import bump_generation
+from plans.generations import bump_after_commit
 
 
 def cell(text: str, value) -> Cell:
@@ -82,7 +82,7 @@ def recompute_plan_marks(plan, *, bump: bool = True) -> int:
     MeasureMark.objects.bulk_create(new_marks, batch_size=500)
     # Always: the caller may have changed an override, which shows even when no computed mark moved.
     if bump:
-        bump_generation(plan.municipality_id)
+        bump_after_commit(plan.municipality_id)
     return len(changed_values) + len(changed_marks) + len(new_marks)
 
 

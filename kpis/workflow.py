@@ -20,7 +20,7 @@ from kpis.services import recompute_plan_marks
 from measures.models import MeasureDepartment
 from plans import access
 from plans.fiscal import label as fy_label
-from plans.generations import bump_generation
+from plans.generations import bump_after_commit
 from plans.models import Department
 
 Report = DepartmentReport.Status
@@ -177,7 +177,7 @@ def publish_year(user, plan, fiscal_year: int) -> PlanYear:
         raise WorkflowError(f"確認が終わっていない担当課があるため公表できません: {names}")
     year.status, year.published_by, year.published_at = Year.PUBLISHED, user, timezone.now()
     _save(year, user, "公表")
-    transaction.on_commit(lambda: bump_generation(plan.municipality_id))
+    bump_after_commit(plan.municipality_id)
     return year
 
 
@@ -191,7 +191,7 @@ def lock_year(user, plan, fiscal_year: int) -> PlanYear:
         raise WorkflowError(f"{fy_label(fiscal_year)}は{year.get_status_display()}です（確定できるのは公表済みの年度）")
     year.status, year.locked_by, year.locked_at = Year.LOCKED, user, timezone.now()
     _save(year, user, "確定")
-    transaction.on_commit(lambda: bump_generation(plan.municipality_id))
+    bump_after_commit(plan.municipality_id)
     return year
 
 
@@ -218,7 +218,7 @@ def correct_locked_value(user, value: IndicatorValue, actual_text: str, reason: 
     audit.record(value, user=user, source="correction", reason=reason)
     value.save()
     recompute_plan_marks(plan)
-    transaction.on_commit(lambda: bump_generation(plan.municipality_id))
+    bump_after_commit(plan.municipality_id)
     return value
 
 

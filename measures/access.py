@@ -2,8 +2,9 @@
 
 from django.db.models import Q, QuerySet
 
-from measures.models import MeasureDepartment
+from measures.models import Measure, MeasureDepartment
 from plans import access
+from plans.ownership import of_municipalities
 
 
 def measure_scope(user, prefix: str = "") -> Q:
@@ -12,7 +13,7 @@ def measure_scope(user, prefix: str = "") -> Q:
         return Q()
     if not access.is_active(user):
         return access.NOTHING
-    hq = Q(**{f"{prefix}plan__municipality__in": access.hq_municipalities(user)})
+    hq = of_municipalities(Measure, access.hq_municipalities(user), prefix=prefix)
     staff = Q(**{f"{prefix}pk__in": owned_measure_ids(user)})
     return hq | staff
 

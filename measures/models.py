@@ -90,6 +90,8 @@ class Measure(Provenance):
     objects = MeasureQuerySet.as_manager()
     history = HistoricalRecords()
 
+    municipality_path = "plan__municipality"  # the owning municipality (plans.ownership)
+
     class Meta:
         ordering = ["plan", "position"]
         verbose_name = _("取組")
@@ -108,6 +110,8 @@ class MeasureListing(models.Model):
     is_primary = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
 
+    municipality_path = "measure__plan__municipality"  # the owning municipality (plans.ownership)
+
     class Meta:
         ordering = ["measure", "-is_primary", "position"]
         constraints = [
@@ -123,6 +127,8 @@ class MeasureDepartment(models.Model):
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="ownerships")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="ownerships")
     position = models.PositiveSmallIntegerField(default=0)
+
+    municipality_path = "measure__plan__municipality"  # the owning municipality (plans.ownership)
 
     class Meta:
         ordering = ["measure", "position"]
@@ -140,6 +146,8 @@ class MeasureStage(models.Model):
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="stages")
     fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
     stage = models.PositiveSmallIntegerField(_("段階"))
+
+    municipality_path = "measure__plan__municipality"  # the owning municipality (plans.ownership)
 
     class Meta:
         ordering = ["measure", "fiscal_year", "stage"]
@@ -167,6 +175,8 @@ class ScheduleEntry(models.Model):
     continues = models.BooleanField(_("継続（⇒）"), default=False)
     milestone = models.BooleanField(_("節目"), default=False)
 
+    municipality_path = "measure__plan__municipality"  # the owning municipality (plans.ownership)
+
     class Meta:
         ordering = ["measure", "row", "fiscal_year"]
         verbose_name = _("スケジュール")
@@ -188,6 +198,8 @@ class MeasureMark(models.Model):
     override_reason = models.TextField(_("上書きの理由"), blank=True)
 
     history = HistoricalRecords()
+
+    municipality_path = "measure__plan__municipality"  # the owning municipality (plans.ownership)
 
     class Meta:
         ordering = ["measure", "fiscal_year"]

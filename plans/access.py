@@ -20,6 +20,7 @@ and exports all ask the ``can_*`` functions.
 from django.db.models import Q, QuerySet
 
 from plans.models import Department, Municipality, Plan
+from plans.ownership import of_municipalities
 
 NOTHING = Q(pk__in=[])
 
@@ -87,8 +88,8 @@ def plan_scope(user, prefix: str = "") -> Q:
         return Q()
     if not is_active(user):
         return NOTHING
-    return Q(**{f"{prefix}municipality__hq_memberships__user": user}) | Q(
-        **{f"{prefix}municipality__departments__staff_memberships__user": user}
+    return of_municipalities(Plan, hq_municipalities(user), prefix=prefix) | of_municipalities(
+        Plan, user_departments(user).values("municipality"), prefix=prefix
     )
 
 

@@ -5,10 +5,15 @@ on. A page under ``/<municipality>/`` (or ``/en/<municipality>/``) depends on th
 generation and that municipality's; every other page (home, compare, sitemap, prefecture pages:
 they list several municipalities) on the national generation and the index generation.
 
-- ``bump_generation(municipality)`` (a Municipality or its id) after a write that changes what
-  residents see of one municipality: its pages and the cross-municipality pages go stale, the other
-  1,740 municipalities' pages stay cached.
-- ``bump_generation()`` invalidates every page (a write whose reach is unknown).
+The write path: every domain service that changes what residents see calls
+``bump_after_commit(municipality)`` (a Municipality or its id) once its rows are written; when the
+transaction commits, that municipality's pages and the cross-municipality pages go stale and the
+other 1,740 municipalities' pages stay cached. ``bump_after_commit()`` invalidates every page (a
+write whose reach is unknown, a renamed municipality). The staff admin calls the same function from
+one hook (``dxportal.staff.scope``); the page cache middleware only serves and stores pages.
+
+``bump_generation()`` moves the generations at once: for tests and tools that change rows behind
+the services' back.
 
 The generations live in the shared cache (Redis in production), so every app server sees a bump;
 a lookup fetches them and the page in one round trip (MGET).
@@ -63,20 +68,29 @@ def _slug(municipality) -> str:
     return Municipality.objects.filter(pk=municipality).values_list("slug", flat=True).first() or ""
 
 
+def _keys(municipality) -> list[str]:
+    slug = _slug(municipality) if municipality is not None else ""
+    return [scope_key(slug), scope_key(INDEX_SCOPE)] if slug else [GENERATION_KEY]
+
+
 def _bump(keys: list[str]) -> None:
     for key in keys:
         _increment(key)
 
 
 def bump_generation(municipality=None) -> None:
-    """Invalidate the cached public pages of one municipality (a Municipality or its id) and the
-    cross-municipality pages; with no argument (or an unknown id) every cached public page.
+    """Invalidate now the cached public pages of one municipality (a Municipality or its id) and the
+    cross-municipality pages; with no argument (or an unknown id) every cached public page."""
+    _bump(_keys(municipality))
 
-    Inside a transaction the bump happens now and again when it commits: a page rendered between the
-    first bump and the commit still shows the old rows and would otherwise be cached as current.
+
+def bump_after_commit(municipality=None) -> None:
+    """Invalidate like ``bump_generation``, when the current transaction commits (at once outside one).
+
+    After the commit, not before: a page rendered while the writing transaction is still open reads
+    the old rows, and a bump before the commit would let it be cached as current. A page rendered
+    after the bump reads the generations first and then the committed rows, so it is current. A
+    transaction that rolls back bumps nothing. The slug is read now, while the municipality exists.
     """
-    slug = _slug(municipality) if municipality is not None else ""
-    keys = [scope_key(slug), scope_key(INDEX_SCOPE)] if slug else [GENERATION_KEY]
-    _bump(keys)
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: _bump(keys))
+    keys = _keys(municipality)
+    transaction.on_commit(lambda: _bump(keys))

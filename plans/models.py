@@ -35,6 +35,8 @@ class Municipality(models.Model):
     prefecture = models.CharField(_("都道府県"), max_length=10)
     slug = models.SlugField(unique=True, validators=[validate_municipality_slug])
 
+    municipality_path = ""  # the municipality itself (plans.ownership)
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("地方公共団体")
@@ -54,6 +56,8 @@ class Department(models.Model):
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
     name = models.CharField(_("名称"), max_length=200)
     email = models.EmailField(_("連絡用メールアドレス"), blank=True, help_text=_("入力の督促メールの宛先"))
+
+    municipality_path = "municipality"  # the owning municipality (plans.ownership)
 
     class Meta:
         ordering = ["municipality", "name"]
@@ -75,6 +79,8 @@ class StaffMembership(models.Model):
 
     history = HistoricalRecords()
 
+    municipality_path = "department__municipality"  # the owning municipality (plans.ownership)
+
     class Meta:
         ordering = ["department", "user"]
         verbose_name = _("担当課の職員")
@@ -92,6 +98,8 @@ class HQMembership(models.Model):
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="hq_memberships")
 
     history = HistoricalRecords()
+
+    municipality_path = "municipality"  # the owning municipality (plans.ownership)
 
     class Meta:
         ordering = ["municipality", "user"]
@@ -146,6 +154,8 @@ class Plan(Provenance):
     objects = PlanQuerySet.as_manager()
     history = HistoricalRecords()
 
+    municipality_path = "municipality"  # the owning municipality (plans.ownership)
+
     class Meta:
         ordering = ["municipality__code", "-period_start_fy", "slug"]
         verbose_name = _("計画")
@@ -192,6 +202,8 @@ class PlanRevision(Provenance):
     summary = models.TextField(_("概要"), blank=True)
     period_end_fy = models.PositiveSmallIntegerField(_("変更後の終了年度"), null=True, blank=True)
 
+    municipality_path = "plan__municipality"  # the owning municipality (plans.ownership)
+
     class Meta:
         ordering = ["plan", "date", "key"]
         verbose_name = _("計画の改定")
@@ -216,6 +228,8 @@ class Category(Provenance):
     position = models.PositiveIntegerField(default=0)
 
     history = HistoricalRecords()
+
+    municipality_path = "plan__municipality"  # the owning municipality (plans.ownership)
 
     class Meta:
         ordering = ["plan", "position"]

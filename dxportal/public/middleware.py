@@ -10,9 +10,9 @@ The language is part of the URL (``/en/...``; unprefixed pages are always Japane
 page's content depends on nothing but its URL: it is sent without ``Vary: Cookie`` and a reverse
 proxy may keep it and revalidate it with the ETag (conditional GET answers 304).
 
-Admin writes bump the generation here, once, for every model the admin edits: the edited object's
-municipality when one is found, else all; other writes (imports, workflow services) call
-``bump_generation()`` themselves.
+This middleware only serves and stores pages. It never decides that a page is stale: the writes do,
+each domain service bumping its municipality's generation after the commit
+(``plans.generations.bump_after_commit``), the staff admin through the same function.
 """
 
 import hashlib
@@ -21,24 +21,18 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import MiddlewareNotUsed
-from django.db.models import ForeignKey
 from django.http import HttpResponse
-from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response, has_vary_header
 from django.utils.http import http_date
 from django.utils.timezone import now
 from django.utils.translation import get_language_from_path
 
 from dxportal.public.cache import lookup, page_key, store
-from plans.generations import INDEX_SCOPE, bump_generation
-from plans.models import Municipality, Plan
+from plans.generations import INDEX_SCOPE
 from plans.validators import fixed_first_segments
 
 SAFE_METHODS = ("GET", "HEAD")
-# Admin views that write nothing residents see: a staff login must not flush the national cache.
-ADMIN_VIEWS_WITHOUT_PUBLIC_WRITES = {"login", "logout", "password_change", "password_change_done", "jsi18n"}
 CACHE_CONTROL = "public, max-age=0, must-revalidate"
 
 
@@ -129,57 +123,6 @@ def is_cacheable_response(request, response) -> bool:
     )
 
 
-def is_admin_write(request, response) -> bool:
-    match = getattr(request, "resolver_match", None)
-    return (
-        request.method not in SAFE_METHODS
-        and response.status_code < 400
-        and match is not None
-        and "admin" in match.namespaces
-        and match.url_name not in ADMIN_VIEWS_WITHOUT_PUBLIC_WRITES
-    )
-
-
-def municipality_of(instance, depth: int = 4):
-    """The municipality an admin-edited object belongs to, following foreign keys; None if not found.
-
-    A municipality itself gives None: a renamed slug or name shows on every index page and under
-    the old URL, so that edit invalidates all."""
-    if instance is None or depth == 0 or isinstance(instance, Municipality):
-        return None
-    for field in instance._meta.concrete_fields:
-        if isinstance(field, ForeignKey) and field.related_model is Municipality:
-            return getattr(instance, field.attname)
-    for field in instance._meta.concrete_fields:
-        if isinstance(field, ForeignKey) and field.related_model is Plan:
-            plan_id = getattr(instance, field.attname)
-            return Plan.objects.filter(pk=plan_id).values_list("municipality_id", flat=True).first()
-    for field in instance._meta.concrete_fields:
-        if isinstance(field, ForeignKey) and field.related_model._meta.app_label != "auth":
-            found = municipality_of(getattr(instance, field.name), depth - 1)
-            if found is not None:
-                return found
-    return None
-
-
-def edited_municipality(request):
-    """For an admin POST to one object's page (change, delete…): the object's municipality id, or None."""
-    try:
-        match = resolve(request.path_info)
-    except Resolver404:
-        return None
-    model_admin = getattr(match.func, "model_admin", None)
-    object_id = match.kwargs.get("object_id")
-    if model_admin is None or object_id is None:
-        return None
-    try:
-        # Not model_admin.get_object(): it needs request.user, which is not set before the view.
-        instance = model_admin.model._default_manager.filter(pk=unquote(object_id)).first()
-        return municipality_of(instance)
-    except Exception:  # noqa: BLE001 - an odd id or model: bump all, as before
-        return None
-
-
 class PublicPageCacheMiddleware:
     def __init__(self, get_response):
         if settings.PUBLIC_CACHE_SECONDS <= 0:  # PUBLIC_CACHE_SECONDS=0: off (the uncached benchmark)
@@ -188,17 +131,7 @@ class PublicPageCacheMiddleware:
 
     def __call__(self, request):
         if not is_cacheable_request(request):
-            # Before the view: a deleted object or a plan moved elsewhere still names its old home.
-            before = edited_municipality(request) if self.may_write_admin(request) else None
-            response = self.get_response(request)
-            if is_admin_write(request, response):
-                # After the view: a deleted object is gone, but `before` names its municipality.
-                found = {before, edited_municipality(request)} - {None}
-                for municipality in found:
-                    bump_generation(municipality)
-                if not found:  # an add, a bulk action, a municipality, a user…: reach unknown
-                    bump_generation()
-            return response
+            return self.get_response(request)
         language = get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
         # get_host() checks ALLOWED_HOSTS, so a hit too answers a foreign Host with 400, as a miss does.
         key = page_key(language, request.get_host(), request.get_full_path())
@@ -216,7 +149,3 @@ class PublicPageCacheMiddleware:
         return get_conditional_response(
             request, etag=page.etag, last_modified=int(page.last_modified), response=response
         )
-
-    @staticmethod
-    def may_write_admin(request) -> bool:
-        return request.method not in SAFE_METHODS and request.path_info.startswith("/" + settings.ADMIN_URL_PREFIX)

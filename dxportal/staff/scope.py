@@ -4,6 +4,9 @@ The roles (plans.access) decide, not Django's model permissions: a staff user wi
 plan data even with model permissions, and HQ of one municipality never sees another's rows, whether
 through a changelist, a list filter, a change page, an autocomplete, a foreign-key choice, an action
 or the history.
+
+Every admin write goes through one hook, ``PublicPagesHook.public_pages_changed``: after the commit,
+the public pages of the municipalities the write touched are rendered again (plans.generations).
 """
 
 from django.contrib import admin
@@ -16,16 +19,65 @@ from simple_history.admin import SimpleHistoryAdmin
 from kpis import access as kpis_access
 from kpis import audit
 from kpis.models import Indicator
-from measures.models import Measure
 from plans import access
-from plans.models import Category, Department, Municipality, Plan, PlanRevision
+from plans.generations import bump_after_commit
+from plans.ownership import has_municipality, municipality_id_of, municipality_ids, of_municipalities
+
+# What an admin write changes on the public site (PublicPagesHook.public_reach).
+MUNICIPALITY_PAGES = "municipality"  # plan data: the owning municipality's pages and the index pages
+EVERY_PAGE = "all"  # a municipality's name and slug, SDGs, priority areas: on index pages and in URLs
+NO_PAGE = "none"  # who works where (memberships): on no public page
 
 
-class RoleScopedAdmin(SimpleHistoryAdmin):
-    """Base admin for plan data. Subclasses set ``scope`` and ``municipality_of``.
+class PublicPagesHook:
+    """The one place an admin write invalidates cached public pages: save (with its inlines, saved in
+    the same transaction), delete, and bulk delete. Other writes from the admin (entry, imports, the
+    workflow actions) go through domain services, which bump the same generations themselves."""
 
-    - ``scope(user) -> Q``: the rows the user may see;
-    - ``municipality_of(obj) -> int``: the municipality an object belongs to (HQ rights are per municipality);
+    public_reach = MUNICIPALITY_PAGES
+
+    def public_pages_changed(self, municipalities: set) -> None:
+        """After the commit, render again the public pages of these municipalities (ids) and the index."""
+        if self.public_reach == EVERY_PAGE:
+            bump_after_commit()
+        elif self.public_reach == MUNICIPALITY_PAGES:
+            for municipality_id in sorted(municipalities - {None}):
+                bump_after_commit(municipality_id)
+
+    def owners(self, queryset) -> set:
+        return municipality_ids(queryset) if has_municipality(self.model) else set()
+
+    def save_model(self, request, obj, form, change):
+        # The stored owner too: a plan or measure moved to another municipality leaves its old pages.
+        before = self.owners(self.model._default_manager.filter(pk=obj.pk)) if change else set()
+        super().save_model(request, obj, form, change)
+        self.public_pages_changed({*before, self.owner(obj)})
+
+    def delete_model(self, request, obj):
+        owner = self.owner(obj)  # before: a deleted row no longer leads to its municipality
+        super().delete_model(request, obj)
+        self.public_pages_changed({owner})
+
+    def delete_queryset(self, request, queryset):
+        owners = self.owners(queryset)
+        super().delete_queryset(request, queryset)
+        self.public_pages_changed(owners)
+
+    def owner(self, obj):
+        return municipality_id_of(obj) if has_municipality(self.model) else None
+
+
+class ReferenceDataAdmin(PublicPagesHook, admin.ModelAdmin):
+    """Data of the whole portal (SDGs, priority areas): an edit shows on every municipality's pages."""
+
+    public_reach = EVERY_PAGE
+
+
+class RoleScopedAdmin(PublicPagesHook, SimpleHistoryAdmin):
+    """Base admin for plan data. Subclasses set ``scope(user) -> Q``, the rows the user may see.
+
+    HQ rights are per municipality: the municipality of an object is the one its model's
+    ``municipality_path`` leads to (plans.ownership).
     """
 
     history_list_display = ["history_change_reason"]
@@ -34,10 +86,6 @@ class RoleScopedAdmin(SimpleHistoryAdmin):
 
     @staticmethod
     def scope(user) -> Q:
-        raise NotImplementedError
-
-    @staticmethod
-    def municipality_of(obj) -> int:
         raise NotImplementedError
 
     def get_queryset(self, request):
@@ -50,7 +98,7 @@ class RoleScopedAdmin(SimpleHistoryAdmin):
     def in_scope(self, request, obj) -> bool:
         if access.is_superuser(request.user):
             return True
-        if access.is_hq(request.user, self.municipality_of(obj)):
+        if access.is_hq(request.user, municipality_id_of(obj)):
             return True
         return self.model._default_manager.filter(self.scope(request.user), pk=obj.pk).exists()
 
@@ -65,7 +113,7 @@ class RoleScopedAdmin(SimpleHistoryAdmin):
     def hq_right(self, request, obj) -> bool:
         if obj is None:
             return access.is_hq(request.user)
-        return access.is_hq(request.user, self.municipality_of(obj))
+        return access.is_hq(request.user, municipality_id_of(obj))
 
     def has_add_permission(self, request, *args):
         return self.hq_right(request, None)
@@ -137,22 +185,16 @@ def visible_only(model, entry):
 
 
 def scoped_choices(model, user):
-    """The rows of a related model a user may pick in a form (None: no limit)."""
-    if access.is_superuser(user):
+    """The rows of a related model a user may pick in a form (None: no limit).
+
+    Plan data: the rows of the user's HQ municipalities; KPIs: the ones the user sees (staff pick
+    their own). Users and the portal's reference data (SDGs, priority areas): no limit.
+    """
+    if access.is_superuser(user) or not has_municipality(model):
         return None
-    municipalities = access.hq_municipalities(user)
-    by_model = {
-        Municipality: Q(pk__in=municipalities),
-        Department: Q(municipality__in=municipalities),
-        Plan: Q(municipality__in=municipalities),
-        PlanRevision: Q(plan__municipality__in=municipalities),
-        Category: Q(plan__municipality__in=municipalities),
-        Measure: Q(plan__municipality__in=municipalities),
-        Indicator: kpis_access.indicator_scope(user),
-    }
-    if model not in by_model:
-        return None
-    return model._default_manager.filter(by_model[model])
+    if model is Indicator:
+        return model._default_manager.filter(kpis_access.indicator_scope(user))
+    return model._default_manager.filter(of_municipalities(model, access.hq_municipalities(user)))
 
 
 class ScopedInlineMixin:
@@ -161,8 +203,7 @@ class ScopedInlineMixin:
     def _hq(self, request, obj):
         if obj is None:
             return access.is_hq(request.user)
-        plan = getattr(obj, "plan", obj)
-        return access.is_hq(request.user, plan.municipality_id)
+        return access.is_hq(request.user, municipality_id_of(obj))
 
     def has_add_permission(self, request, obj=None):
         return self._hq(request, obj)

@@ -29,7 +29,7 @@ from measures.models import (
     PriorityArea,
     ScheduleEntry,
 )
-from plans.generations import bump_generation
+from plans.generations import bump_after_commit
 from plans.models import Category, Department, Municipality, Plan, PlanRevision
 
 PUBLISHED_MARK_REASON = "公表された計画書の評価による（{source}）"
@@ -141,7 +141,7 @@ def import_plan(
         ids = (owners[0] | now[0], owners[1] | now[1])
         guards.tag_corrections(locked, since, correction_reason, ids)
     publish_listed_years(writer, plan, document)
-    bump_generation(municipality)
+    bump_after_commit(municipality)
     return result
 
 
@@ -161,7 +161,7 @@ def upsert_municipality(data: dict) -> Municipality:
             setattr(municipality, k, values[k])
         municipality.save(update_fields=changed)
         if "slug" in changed:  # the pages under the old URL are cached too: invalidate everything
-            bump_generation()
+            bump_after_commit()
     return municipality
 
 

@@ -78,7 +78,6 @@ class IndicatorAdmin(RoleScopedAdmin):
     autocomplete_fields = ("plan", "measure", "category", "introduced_in", "retired_in")
     inlines = [ValueInline]
     scope = staticmethod(kpis_access.indicator_scope)
-    municipality_of = staticmethod(lambda obj: obj.plan.municipality_id)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -180,7 +179,6 @@ class IndicatorValueAdmin(ActualsImportMixin, RoleScopedAdmin):
     search_fields = ("indicator__name", "indicator__measure__name", "target_text", "actual_text")
     autocomplete_fields = ("indicator",)
     scope = staticmethod(lambda user: kpis_access.indicator_scope(user, prefix="indicator__"))
-    municipality_of = staticmethod(lambda obj: obj.indicator.plan.municipality_id)
 
     def get_fields(self, request, obj=None):
         if self.is_hq(request, obj):
@@ -213,9 +211,7 @@ class IndicatorValueAdmin(ActualsImportMixin, RoleScopedAdmin):
         return readonly
 
     def is_hq(self, request, obj) -> bool:
-        if obj is None:
-            return self.hq_right(request, None)
-        return access.is_hq(request.user, obj.indicator.plan.municipality_id)
+        return self.hq_right(request, obj)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -318,7 +314,6 @@ class PlanYearAdmin(WorkflowAdmin):
     list_select_related = ("plan__municipality",)
     actions = ["publish", "lock", "export_history_csv"]
     scope = staticmethod(lambda user: Q(plan__in=Plan.objects.filter(access.plan_scope(user))))
-    municipality_of = staticmethod(lambda obj: obj.plan.municipality_id)
 
     def get_urls(self):
         site = self.admin_site
@@ -348,7 +343,6 @@ class DepartmentReportAdmin(WorkflowAdmin):
             | Q(department__in=access.user_departments(user))
         )
     )
-    municipality_of = staticmethod(lambda obj: obj.plan_year.plan.municipality_id)
 
     @admin.display(description="計画", ordering="plan_year__plan")
     def plan(self, obj):

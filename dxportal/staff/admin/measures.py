@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Q
 
 from dxportal.staff.admin.kpis import IndicatorInline
-from dxportal.staff.scope import RoleScopedAdmin, ScopedInlineMixin
+from dxportal.staff.scope import ReferenceDataAdmin, RoleScopedAdmin, ScopedInlineMixin
 from kpis.models import PlanYear
 from kpis.services import recompute_plan_marks
 from kpis.workflow import year_status
@@ -61,7 +61,6 @@ class MeasureAdmin(RoleScopedAdmin):
     filter_horizontal = ("sdgs", "tags")
     inlines = [ListingInline, OwnershipInline, StageInline, ScheduleInline, IndicatorInline, MarkInline]
     scope = staticmethod(measure_scope)
-    municipality_of = staticmethod(lambda obj: obj.plan.municipality_id)
     fieldsets = (
         (None, {"fields": ("plan", "key", "code", "name", "position", "is_new", "is_managed")}),
         (
@@ -111,7 +110,6 @@ class MeasureMarkAdmin(RoleScopedAdmin):
     autocomplete_fields = ("measure",)
     readonly_fields = ("computed", "explanation")
     scope = staticmethod(lambda user: Q(measure__in=Measure.objects.filter(measure_scope(user))))
-    municipality_of = staticmethod(lambda obj: obj.measure.plan.municipality_id)
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and year_status(obj.measure.plan, obj.fiscal_year) == PlanYear.Status.LOCKED:
@@ -123,12 +121,12 @@ class MeasureMarkAdmin(RoleScopedAdmin):
 
 
 @admin.register(SdgGoal)
-class SdgGoalAdmin(admin.ModelAdmin):
+class SdgGoalAdmin(ReferenceDataAdmin):
     list_display = ("number", "name")
     search_fields = ("name",)
 
 
 @admin.register(PriorityArea)
-class PriorityAreaAdmin(admin.ModelAdmin):
+class PriorityAreaAdmin(ReferenceDataAdmin):
     list_display = ("name", "slug")
     search_fields = ("name",)

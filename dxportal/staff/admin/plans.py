@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Q
 
 from dxportal.staff.onboarding import AddByCodeMixin
-from dxportal.staff.scope import RoleScopedAdmin, ScopedInlineMixin
+from dxportal.staff.scope import EVERY_PAGE, NO_PAGE, RoleScopedAdmin, ScopedInlineMixin
 from dxportal.staff.sheets import PlanSheetsMixin
 from plans import access
 from plans.models import Category, Department, HQMembership, Municipality, Plan, PlanRevision, StaffMembership
@@ -25,7 +25,7 @@ class MunicipalityAdmin(AddByCodeMixin, RoleScopedAdmin):
     search_fields = ("code", "name", "name_en", "slug")
     prepopulated_fields = {"slug": ("name_en",)}
     scope = staticmethod(municipality_scope)
-    municipality_of = staticmethod(lambda obj: obj.pk)
+    public_reach = EVERY_PAGE  # its name and slug show on the index pages and in every URL under it
 
     def hq_right(self, request, obj):
         return access.is_superuser(request.user)
@@ -39,7 +39,6 @@ class DepartmentAdmin(RoleScopedAdmin):
     search_fields = ("name", "parent__name")
     autocomplete_fields = ("parent", "municipality")
     scope = staticmethod(lambda user: Q(municipality__in=Municipality.objects.filter(municipality_scope(user))))
-    municipality_of = staticmethod(lambda obj: obj.municipality_id)
 
 
 @admin.register(StaffMembership)
@@ -52,7 +51,7 @@ class StaffMembershipAdmin(RoleScopedAdmin):
     search_fields = ("user__username", "department__name")
     autocomplete_fields = ("department",)
     scope = staticmethod(lambda user: Q(department__municipality__in=access.hq_municipalities(user)))
-    municipality_of = staticmethod(lambda obj: obj.department.municipality_id)
+    public_reach = NO_PAGE
 
     @admin.display(description="地方公共団体")
     def municipality(self, obj):
@@ -80,7 +79,7 @@ class HQMembershipAdmin(RoleScopedAdmin):
     search_fields = ("user__username", "municipality__name")
     autocomplete_fields = ("user", "municipality")
     scope = staticmethod(lambda user: Q() if access.is_superuser(user) else Q(pk__in=[]))
-    municipality_of = staticmethod(lambda obj: obj.municipality_id)
+    public_reach = NO_PAGE
 
     def hq_right(self, request, obj):
         return access.is_superuser(request.user)
@@ -107,7 +106,6 @@ class PlanAdmin(PlanSheetsMixin, RoleScopedAdmin):
     autocomplete_fields = ("municipality", "replaces")
     inlines = [PlanRevisionInline]
     scope = staticmethod(access.plan_scope)
-    municipality_of = staticmethod(lambda obj: obj.municipality_id)
     fieldsets = (
         (
             None,
@@ -139,7 +137,6 @@ class PlanRevisionAdmin(RoleScopedAdmin):
     search_fields = ("key", "title", "summary", "plan__title")
     autocomplete_fields = ("plan",)
     scope = staticmethod(lambda user: Q(plan__in=Plan.objects.filter(access.plan_scope(user))))
-    municipality_of = staticmethod(lambda obj: obj.plan.municipality_id)
 
 
 @admin.register(Category)
@@ -150,4 +147,3 @@ class CategoryAdmin(RoleScopedAdmin):
     search_fields = ("path", "name", "plan__title")
     autocomplete_fields = ("plan", "parent")
     scope = staticmethod(lambda user: Q(plan__in=Plan.objects.filter(access.plan_scope(user))))
-    municipality_of = staticmethod(lambda obj: obj.plan.municipality_id)

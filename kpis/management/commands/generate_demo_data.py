@@ -40,7 +40,7 @@ from measures.models import (
     MeasureStage,
     ScheduleEntry,
 )
-from plans.generations import bump_generation
+from plans.generations import bump_after_commit
 from plans.models import Category, Department, Municipality, Plan, PlanRevision
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
@@ -330,7 +330,7 @@ def copy_plan(source: Plan, number: int, rng: random.Random) -> Plan:
     copy_plans([Source(source)], [number], rng, writer)
     writer.flush()
     writer.reset_sequences()
-    bump_generation()
+    bump_after_commit()
     return Plan.objects.get(municipality__code=demo_code(number))
 
 
@@ -384,7 +384,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{numbers[-1] + 1}/{municipalities} plans, {time.perf_counter() - started:.0f} s")
         finally:  # also after a failed batch: the batches before it are committed with our ids
             writer.reset_sequences()
-            bump_generation()
+            bump_after_commit()
         # Fresh statistics: until autovacuum gets to it, PostgreSQL plans the bulk-loaded tables as
         # nearly empty (a prefecture page took 144 s instead of 60 ms at 1,741 municipalities).
         with connection.cursor() as cursor:
