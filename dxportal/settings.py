@@ -151,7 +151,13 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "1" if PRODUCTION else "0"))
+# The address that is locked out: the client as the reverse proxy saw it (dxportal/client_address.py), not
+# the proxy's own. TRUSTED_PROXY_COUNT: how many proxies append to X-Forwarded-For in front of the app
+# servers (docs/deploy.md: one nginx); 0 reads REMOTE_ADDR (no proxy, the development server).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1" if PRODUCTION else "0"))
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, got {TRUSTED_PROXY_COUNT}")
+AXES_CLIENT_IP_CALLABLE = "dxportal.client_address.client_ip"
 # Reminder mails (send_kpi_reminders) print to the console unless a real backend is configured.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "dx-portal@localhost")
@@ -191,6 +197,9 @@ STORAGES = {
 }
 
 ADMIN_URL_PREFIX = os.environ.get("ADMIN_URL_PREFIX", "manage/").strip("/") + "/"
+# After a login whose ?next= is missing or not on this site (a foreign URL is ignored): the staff home,
+# not Django's default /accounts/profile/, which does not exist here.
+LOGIN_REDIRECT_URL = "admin:index"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 

@@ -1,10 +1,12 @@
 """Writes that touch many KPI rows: recomputing the marks of a whole plan."""
 
+from collections.abc import Collection
+
 from django.db import connections, router, transaction
 from django.utils import timezone
 
 from kpis.engine import Cell, Verdict, combine, score_kpi
-from kpis.models import IndicatorValue
+from kpis.models import IndicatorValue, PlanYear
 from measures.models import MeasureMark
 from plans.generations import bump_after_commit
 
@@ -35,19 +37,28 @@ def update_rows(rows: list, fields: list[str]) -> None:
 
 
 @transaction.atomic
-def recompute_plan_marks(plan, *, bump: bool = True) -> int:
+def recompute_plan_marks(plan, *, bump: bool = True, corrected_years: Collection[int] = ()) -> int:
     """Score every KPI value of the plan and every measure-year from them; return rows changed.
 
     bump=False: the caller knows nothing public changed (a save into a year not yet published), so
     the municipality's cached public pages stay.
 
-    Runs in a fixed number of queries whatever the plan's size: one read of the values, one of the
-    measure marks, and bulk writes (update_rows, bulk_create).
+    A locked year's results and marks stay as they were locked, whatever changed since (a KPI's
+    direction, a definition): only a correction (kpis.workflow.correct_locked_value, which passes
+    ``corrected_years``) recomputes one.
+
+    Runs in a fixed number of queries whatever the plan's size: one read of the locked years, one of the
+    values, one of the measure marks, and bulk writes (update_rows, bulk_create).
     """
+    locked = set(
+        PlanYear.objects.filter(plan=plan, status=PlanYear.Status.LOCKED).values_list("fiscal_year", flat=True)
+    ) - set(corrected_years)
     values = list(IndicatorValue.objects.filter(indicator__plan=plan).select_related("indicator").order_by("pk"))
     changed_values = []
     per_measure_year: dict[tuple[int, int], list[Verdict]] = {}
     for value in values:
+        if value.fiscal_year in locked:
+            continue  # read all the same: a locked year's targets still shape the other years' interim targets
         indicator = value.indicator
         verdict = score_kpi(
             kind=indicator.kind,
@@ -63,7 +74,10 @@ def recompute_plan_marks(plan, *, bump: bool = True) -> int:
             per_measure_year.setdefault((indicator.measure_id, value.fiscal_year), []).append(final)
     update_rows(changed_values, ["computed", "explanation"])
 
-    existing = {(m.measure_id, m.fiscal_year): m for m in MeasureMark.objects.filter(measure__plan=plan)}
+    existing = {
+        (m.measure_id, m.fiscal_year): m
+        for m in MeasureMark.objects.filter(measure__plan=plan).exclude(fiscal_year__in=locked)
+    }
     changed_marks, new_marks = [], []
     for key in set(per_measure_year) | set(existing):
         verdict = combine(per_measure_year.get(key, []), plan.scoring_policy)

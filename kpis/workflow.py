@@ -142,8 +142,13 @@ def _review(user, report: DepartmentReport, allowed: tuple[str, ...], verb: str)
 
 @transaction.atomic
 def approve(user, report: DepartmentReport) -> DepartmentReport:
-    """HQ accepts a submitted report."""
+    """HQ accepts a submitted report, never its own: the approver is someone other than the submitter
+    (HQ may submit for a department; another HQ member or a superuser then approves)."""
     _review(user, report, (Report.SUBMITTED,), "承認")
+    if report.submitted_by_id is not None and report.submitted_by_id == user.pk:
+        raise WorkflowError(
+            f"{report.department}の報告は自分で提出したため承認できません（提出者以外の推進本部の職員が承認します）"
+        )
     report.status, report.reviewed_by, report.reviewed_at = Report.APPROVED, user, timezone.now()
     return _save(report, user, "承認")
 
@@ -196,9 +201,14 @@ def lock_year(user, plan, fiscal_year: int) -> PlanYear:
 
 
 @transaction.atomic
-def correct_locked_value(user, value: IndicatorValue, actual_text: str, reason: str) -> IndicatorValue:
-    """HQ corrects the actual of a locked year; the reason is kept and the change shows publicly as 訂正."""
-    from kpis.entry import is_formula_entry, parse_actual, unit_hint
+def correct_locked_value(
+    user, value: IndicatorValue, actual_text: str, reason: str, *, loaded: str | None = None
+) -> IndicatorValue:
+    """HQ corrects the actual of a locked year; the reason is kept and the change shows publicly as 訂正.
+
+    ``loaded``: the actual as the corrector saw it; refused if someone corrected it meanwhile.
+    """
+    from kpis.entry import MAX_TEXT, conflict_message, is_formula_entry, number_problem, parse_actual
 
     plan = value.indicator.plan
     if not access.can_correct(user, plan):
@@ -210,14 +220,23 @@ def correct_locked_value(user, value: IndicatorValue, actual_text: str, reason: 
     if not reason.strip():
         raise WorkflowError("訂正の理由を入力してください")
     text = actual_text.strip()
-    number, ok = parse_actual(value.indicator, text)
-    if not ok or is_formula_entry(text):
-        raise WorkflowError(f"数値で入力してください{unit_hint(value.indicator)}")
-    value = IndicatorValue.objects.select_for_update().get(pk=value.pk)
+    if is_formula_entry(text):
+        raise WorkflowError("「=」「+」「-」「@」で始まる値は数式とみなされるため入力できません")
+    if len(text) > MAX_TEXT:
+        raise WorkflowError(f"{MAX_TEXT}文字以内で入力してください")
+    problem = number_problem(value.indicator, text)
+    if problem:
+        raise WorkflowError(problem[1])
+    number, _ = parse_actual(value.indicator, text)
+    value = IndicatorValue.objects.select_for_update().select_related("indicator").get(pk=value.pk)
+    if loaded is not None and value.actual_text.strip() != loaded.strip():
+        raise WorkflowError(conflict_message("実績", value.actual_text))
+    if value.actual_text == text:
+        raise WorkflowError("実績が変わっていません（訂正後の値を入力してください）")
     value.actual_text, value.actual_value = text, number
     audit.record(value, user=user, source="correction", reason=reason)
     value.save()
-    recompute_plan_marks(plan)
+    recompute_plan_marks(plan, corrected_years=[value.fiscal_year])
     bump_after_commit(plan.municipality_id)
     return value
 

@@ -7,7 +7,6 @@ Each user is a django test Client driving the real pages: forms are read from th
 """
 
 import io
-from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
@@ -17,60 +16,12 @@ from openpyxl import load_workbook
 from kpis.models import IndicatorValue
 from kpis.sheets.template import build_actuals_template
 from plans.models import Department, HQMembership, Municipality, StaffMembership
+from tests.forms import form_of, last_form
 from tests.personas import kpi, make_user
 
 pytestmark = pytest.mark.django_db
 
 FY = 2025
-
-
-class FormReader(HTMLParser):
-    """The fields of one <form> as a browser would submit them (no file inputs, the first submit button)."""
-
-    def __init__(self, form_id=None, index=None):
-        super().__init__()
-        self.form_id, self.index = form_id, index
-        self.forms_seen, self.inside, self.fields = -1, False, {}
-        self.select, self.textarea, self.text = None, None, ""
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.forms_seen += 1
-            self.inside = attrs.get("id") == self.form_id if self.form_id else self.forms_seen == self.index
-        if not self.inside:
-            return
-        name = attrs.get("name")
-        if tag == "input" and name and attrs.get("type") not in ("submit", "file", "button"):
-            if attrs.get("type") in ("radio", "checkbox") and "checked" not in attrs:
-                return
-            self.fields[name] = attrs.get("value", "")
-        elif tag == "select" and name:
-            self.select = name
-            self.fields.setdefault(name, "")
-        elif tag == "option" and self.select and "selected" in attrs:
-            self.fields[self.select] = attrs.get("value", "")
-        elif tag == "textarea" and name:
-            self.textarea, self.text = name, ""
-
-    def handle_data(self, data):
-        if self.textarea:
-            self.text += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.inside = False
-        elif tag == "select":
-            self.select = None
-        elif tag == "textarea" and self.textarea:
-            self.fields[self.textarea] = self.text.removeprefix("\n")
-            self.textarea = None
-
-
-def form_of(response, form_id=None, index=None) -> dict:
-    reader = FormReader(form_id, index)
-    reader.feed(response.content.decode())
-    return reader.fields
 
 
 def logged_in(user) -> Client:
@@ -103,9 +54,7 @@ def entry_form(client, plan) -> dict:
     """The entry screen's save form (the last form on the page: the chooser and report forms come first)."""
     response = client.get(entry_url(plan))
     assert response.status_code == 200
-    reader = FormReader(index=None)
-    reader.feed(response.content.decode())
-    return form_of(response, index=reader.forms_seen)
+    return form_of(response, index=last_form(response))
 
 
 def test_a_stale_entry_screen_saves_only_what_its_user_changed(roles_plan, clerks):
@@ -146,7 +95,7 @@ def test_both_change_one_value_the_second_sees_both_and_chooses(roles_plan, cler
     stored = value(roles_plan, "出張申請窓口の開催回数")
     assert (stored.actual_text, stored.note) == ("12", "4回は中止")  # nothing of the second user's saved
 
-    again = form_of(response, index=FormReader_count(response))
+    again = form_of(response, index=last_form(response))
     assert again[f"actual-{windows.pk}"] == "15" and again[f"loaded-actual-{windows.pk}"] == "12"
     refused = second.post(entry_url(roles_plan), again)  # no choice made
     assert "自分の入力で上書きするか、現在の値を残すかを選んでください" in refused.content.decode()
@@ -165,18 +114,12 @@ def test_keeping_the_colleagues_value_writes_nothing_for_that_row(roles_plan, cl
     response = second.post(
         entry_url(roles_plan), {**form_b, f"actual-{windows.pk}": "15", f"actual-{method.pk}": "検討した"}
     )
-    again = form_of(response, index=FormReader_count(response))
+    again = form_of(response, index=last_form(response))
     history = IndicatorValue.history.filter(indicator=windows).count()
     assert second.post(entry_url(roles_plan), {**again, f"resolve-{windows.pk}": "theirs"}).status_code == 302
     assert value(roles_plan, "出張申請窓口の開催回数").actual_text == "12"
     assert IndicatorValue.history.filter(indicator=windows).count() == history
     assert value(roles_plan, "手法の検討").actual_text == "検討した"
-
-
-def FormReader_count(response) -> int:
-    reader = FormReader(index=None)
-    reader.feed(response.content.decode())
-    return reader.forms_seen
 
 
 # The admin change form of a value: two HQ members of 能代市

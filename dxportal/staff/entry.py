@@ -85,6 +85,7 @@ def entry_rows(user, plan, fiscal_year) -> list[EntryRow]:
         for v in IndicatorValue.objects.filter(indicator__in=indicators, fiscal_year__in=[fiscal_year, fiscal_year - 1])
     }
     blocker = workflow.entry_blockers(user, plan, fiscal_year)
+    correctable = access.can_correct(user, plan) and workflow.year_status(plan, fiscal_year) == "locked"
     rows = []
     for indicator in indicators:
         value = values.get((indicator.pk, fiscal_year))
@@ -92,6 +93,8 @@ def entry_rows(user, plan, fiscal_year) -> list[EntryRow]:
         if value is not None:
             row.actual_text, row.note, row.evidence_url = value.actual_text, value.note, value.evidence_url
             row.loaded = Entered.of(value)
+            if correctable:
+                row.correct_url = reverse("admin:kpis_indicatorvalue_correct", args=[value.pk])
         rows.append(row)
     return rows
 

@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404
 from django.urls import path
 from django.utils import timezone
 
+from dxportal.staff import corrections
 from dxportal.staff import entry as entry_screens
 from dxportal.staff.scope import RoleScopedAdmin, ScopedInlineMixin
 from dxportal.staff.sheets import ActualsImportMixin
@@ -39,21 +40,23 @@ class IndicatorInline(ScopedInlineMixin, admin.StackedInline):
 
 
 class LockedYearFormSet(forms.BaseInlineFormSet):
-    """Targets of a locked year are read-only here too (corrections go through the workflow)."""
+    """Rows of a locked year (a KPI's targets, a measure's marks) are read-only in inlines too: such a
+    year changes only through a correction (kpis.workflow.correct_locked_value)."""
 
     def clean(self):
         super().clean()
-        indicator = self.instance
-        if indicator.pk is None:
+        parent = self.instance  # an indicator or a measure: both belong to a plan
+        if parent.pk is None:
             return
         locked = set(
-            PlanYear.objects.filter(plan_id=indicator.plan_id, status=PlanYear.Status.LOCKED).values_list(
+            PlanYear.objects.filter(plan_id=parent.plan_id, status=PlanYear.Status.LOCKED).values_list(
                 "fiscal_year", flat=True
             )
         )
         for form in self.forms:
-            fiscal_year = form.cleaned_data.get("fiscal_year") or form.instance.fiscal_year
-            if (form.has_changed() or form in self.deleted_forms) and fiscal_year in locked:
+            years = {form.cleaned_data.get("fiscal_year"), form.instance.fiscal_year}  # moved out of one too
+            if (form.has_changed() or form in self.deleted_forms) and years & locked:
+                fiscal_year = min(years & locked)
                 raise ValidationError(f"{fiscal_year}年度は確定（ロック）済みのため変更できません")
 
 
@@ -93,6 +96,7 @@ class ValueEntryForm(forms.ModelForm):
     """
 
     user = None  # set by IndicatorValueAdmin.get_form
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
@@ -115,30 +119,30 @@ class ValueEntryForm(forms.ModelForm):
                 return None
         return loaded
 
-
     def clean(self):
+        cleaned = super().clean()
         loaded = self.loaded_values()
         if loaded is not None:
             self.keep_colleagues_changes(cleaned, loaded)
-        cleaned = super().clean()
         indicator = cleaned.get("indicator") or getattr(self.instance, "indicator", None)
         fiscal_year = cleaned.get("fiscal_year") or self.instance.fiscal_year
         if indicator is None or fiscal_year is None or self.errors:
+            return cleaned
         if loaded is not None:
             self.loaded_entered = Entered(*(loaded.get(name, getattr(self.instance, name)) for name in ENTRY_FIELDS))
-            return cleaned
         entry = ActualEntry(
             indicator_id=indicator.pk,
             fiscal_year=fiscal_year,
             actual_text=cleaned.get("actual_text", self.instance.actual_text) or "",
             note=cleaned.get("note", self.instance.note) or "",
-            loaded=self.loaded_entered,
             evidence_url=cleaned.get("evidence_url", self.instance.evidence_url) or "",
+            loaded=self.loaded_entered,
         )
         for error in validate_entries(self.user, indicator.plan, fiscal_year, [entry]):
             field = {"indicator_id": "indicator"}.get(error.field, error.field)
             self.add_error(field if field in self.fields else None, self.worded(error))
         return cleaned
+
     def keep_colleagues_changes(self, cleaned: dict, loaded: dict) -> None:
         """Fields besides the entry's (targets, overrides...): unchanged ones keep the current value."""
         names = [name for name in loaded if name not in ENTRY_FIELDS and name in cleaned]
@@ -165,7 +169,6 @@ class ValueEntryForm(forms.ModelForm):
 
 
 OVERWRITE = "この入力で上書きする場合はもう一度保存してください（現在の値を残す場合は保存せずに戻ってください）"
-
 
 
 @admin.register(IndicatorValue)
@@ -237,11 +240,11 @@ class IndicatorValueAdmin(ActualsImportMixin, RoleScopedAdmin):
         data = form.cleaned_data
         entry = ActualEntry(
             indicator_id=obj.indicator_id,
-            loaded=getattr(form, "loaded_entered", None),
             fiscal_year=obj.fiscal_year,
             actual_text=data.get("actual_text", obj.actual_text) or "",
             note=data.get("note", obj.note) or "",
             evidence_url=data.get("evidence_url", obj.evidence_url) or "",
+            loaded=getattr(form, "loaded_entered", None),
         )
         stored = IndicatorValue.objects.get(pk=obj.pk) if change else IndicatorValue()
         for name in (*ENTRY_FIELDS, "actual_value"):
@@ -259,7 +262,22 @@ class IndicatorValueAdmin(ActualsImportMixin, RoleScopedAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.evidence_view)
-        return [path("evidence/<path:name>", view, name="kpis_evidence")] + super().get_urls()
+        correct = self.admin_site.admin_view(
+            lambda request, object_id: corrections.correction_view(
+                request, self.admin_site, self.get_queryset(request), object_id
+            )
+        )
+        return [
+            path("evidence/<path:name>", view, name="kpis_evidence"),
+            path("<path:object_id>/correct/", correct, name="kpis_indicatorvalue_correct"),
+        ] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A locked year's value is read-only here; HQ gets a link to correct it (訂正)."""
+        value = self.get_object(request, object_id)
+        if value is not None and corrections.may_correct(request.user, value):
+            extra_context = {**(extra_context or {}), "correct_url": corrections.correction_url(value)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def evidence_view(self, request, name):
         """Send an evidence file only to users who may see a value it is attached to."""

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Q
 
-from dxportal.staff.admin.kpis import IndicatorInline
+from dxportal.staff.admin.kpis import IndicatorInline, LockedYearFormSet
 from dxportal.staff.scope import ReferenceDataAdmin, RoleScopedAdmin, ScopedInlineMixin
 from kpis.models import PlanYear
 from kpis.services import recompute_plan_marks
@@ -43,6 +43,7 @@ class ScheduleInline(ScopedInlineMixin, admin.TabularInline):
 
 class MarkInline(ScopedInlineMixin, admin.TabularInline):
     model = MeasureMark
+    formset = LockedYearFormSet  # a locked year's mark changes only through a correction
     extra = 0
     fields = ("fiscal_year", "computed", "explanation", "override", "override_reason")
     readonly_fields = ("computed", "explanation")

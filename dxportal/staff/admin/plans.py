@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import Q
 
@@ -10,6 +11,43 @@ from plans.models import Category, Department, HQMembership, Municipality, Plan,
 PROVENANCE_FIELDS = ("source_document", "source_lines", "uncertain")
 
 
+class AdminLogHistory:
+    """The history page of a model django-simple-history does not track (municipalities, departments,
+    plan revisions): Django's own admin log. SimpleHistoryAdmin's page needs a historical model and
+    answered 500 for these."""
+
+    object_history_template = None  # Django's admin/object_history.html
+
+    def history_view(self, request, object_id, extra_context=None):
+        return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
+
+
+class DepartmentForm(forms.ModelForm):
+    """A department's parent (部 of a 課) is of the same municipality and never the department itself or
+    one below it: a cycle (A↔B, or A under A) would leave the tree without a top."""
+
+    def clean(self):
+        cleaned = super().clean()
+        parent, municipality = cleaned.get("parent"), cleaned.get("municipality", self.instance.municipality_id)
+        if parent is None:
+            return cleaned
+        municipality_id = getattr(municipality, "pk", municipality)
+        if municipality_id is not None and parent.municipality_id != municipality_id:
+            self.add_error("parent", "上位の部署は同じ地方公共団体の部署から選んでください")
+        elif self.instance.pk is not None:
+            above, seen = parent, set()
+            while above is not None and above.pk not in seen:
+                if above.pk == self.instance.pk:
+                    self.add_error(
+                        "parent",
+                        f"「{parent}」は「{self.instance}」自身かその下位の部署のため、上位の部署にはできません（循環します）",
+                    )
+                    break
+                seen.add(above.pk)
+                above = above.parent
+        return cleaned
+
+
 def municipality_scope(user) -> Q:
     if access.is_superuser(user):
         return Q()
@@ -17,7 +55,7 @@ def municipality_scope(user) -> Q:
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(AddByCodeMixin, RoleScopedAdmin):
+class MunicipalityAdmin(AdminLogHistory, AddByCodeMixin, RoleScopedAdmin):
     """Municipalities are reference data: superusers edit them; roles see their own."""
 
     list_display = ("code", "name", "prefecture", "slug")
@@ -32,7 +70,8 @@ class MunicipalityAdmin(AddByCodeMixin, RoleScopedAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(RoleScopedAdmin):
+class DepartmentAdmin(AdminLogHistory, RoleScopedAdmin):
+    form = DepartmentForm
     list_display = ("name", "parent", "municipality", "email")
     list_filter = ("municipality",)
     list_select_related = ("parent", "municipality")
@@ -59,8 +98,7 @@ class StaffMembershipAdmin(RoleScopedAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user":
-            # Staff accounts only; never offers superusers.
-            kwargs["queryset"] = db_field.related_model.objects.filter(is_staff=True, is_superuser=False)
+            kwargs["queryset"] = appointable_staff(db_field.related_model, request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request):
@@ -68,6 +106,18 @@ class StaffMembershipAdmin(RoleScopedAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self.hq_right(request, obj)
+
+
+def appointable_staff(user_model, user):
+    """Staff accounts an HQ may assign to its departments: never superusers, and none with a role in
+    another municipality (accounts without any role yet are new staff to assign). Superusers: all."""
+    accounts = user_model.objects.filter(is_staff=True, is_superuser=False)
+    if access.is_superuser(user):
+        return accounts
+    others = Municipality.objects.exclude(pk__in=access.hq_municipalities(user))
+    return accounts.exclude(staff_memberships__department__municipality__in=others).exclude(
+        hq_memberships__municipality__in=others
+    )
 
 
 @admin.register(HQMembership)
@@ -130,7 +180,7 @@ class PlanAdmin(PlanSheetsMixin, RoleScopedAdmin):
 
 
 @admin.register(PlanRevision)
-class PlanRevisionAdmin(RoleScopedAdmin):
+class PlanRevisionAdmin(AdminLogHistory, RoleScopedAdmin):
     list_display = ("plan", "key", "date", "kind", "period_end_fy")
     list_filter = ("kind", "plan__municipality")
     list_select_related = ("plan__municipality",)
