@@ -34,14 +34,31 @@ def public_value_history(measure) -> list[ValueChange]:
     """Changes to the measure's values after their year was published, newest first."""
     if measure.plan.status != Plan.Status.PUBLISHED:
         return []
-    published_at = dict(
-        PlanYear.objects.filter(plan_id=measure.plan_id, status__in=PUBLIC_YEAR_STATUSES).values_list(
-            "fiscal_year", "published_at"
-        )
-    )
+    published_at = _published_at(PlanYear.objects.filter(plan_id=measure.plan_id))
     if not published_at:
         return []
     names = dict(Indicator.objects.filter(measure=measure).values_list("pk", "name"))
+    return _changes(names, published_at)
+
+
+def public_corrections(plan, fiscal_year: int) -> list[ValueChange]:
+    """The corrections (訂正) of a published year's values, newest first: every indicator of the plan,
+    the pillars' numeric targets (which have no measure page) included. Three queries."""
+    if plan.status != Plan.Status.PUBLISHED:
+        return []
+    published_at = _published_at(PlanYear.objects.filter(plan=plan, fiscal_year=fiscal_year))
+    if not published_at:
+        return []
+    names = dict(Indicator.objects.filter(plan=plan).values_list("pk", "name"))
+    return [change for change in _changes(names, published_at) if change.is_correction]
+
+
+def _published_at(years) -> dict[int, datetime]:
+    return dict(years.filter(status__in=PUBLIC_YEAR_STATUSES).values_list("fiscal_year", "published_at"))
+
+
+def _changes(names: dict[int, str], published_at: dict[int, datetime]) -> list[ValueChange]:
+    """The public fields' changes of these indicators' values after their year's publication."""
     records = (
         IndicatorValue.history.filter(indicator_id__in=list(names), fiscal_year__in=list(published_at))
         .order_by("id", "history_date", "history_id")

@@ -254,3 +254,21 @@ def test_a_correction_is_checked_like_an_entry(roles_plan, hq_x):
             workflow.correct_locked_value(hq_x, value, text, "理由")
         assert str(error.value) == message
     assert value_of(roles_plan, "出張申請窓口の開催回数", 2023).actual_text == "０回"
+
+
+def test_a_pillars_numeric_target_correction_shows_on_the_years_summary(
+    client, roles_plan, hq_x, django_capture_on_commit_callbacks
+):
+    """The pillars' numeric targets have no measure page: their 訂正 shows on the year's summary page."""
+    lock(roles_plan, 2023, hq_x)
+    summary = reverse("plan-summary", args=[roles_plan.municipality.slug, roles_plan.slug, 2023])
+    assert "この年度の訂正" not in client.get(summary).content.decode()
+    value = value_of(roles_plan, "マイナンバーカードの交付率", 2023)
+    with django_capture_on_commit_callbacks(execute=True):  # the public pages' generation moves on commit
+        workflow.correct_locked_value(hq_x, value, "76.0％", "国の公表値の改訂に合わせた")
+    html = client.get(summary).content.decode()
+    assert '<h2 id="corrections-heading">この年度の訂正</h2>' in html
+    assert "<strong>訂正</strong> マイナンバーカードの交付率 実績: 75.4％ → 76.0％" in html
+    assert "理由: 国の公表値の改訂に合わせた" in html
+    other_year = reverse("plan-summary", args=[roles_plan.municipality.slug, roles_plan.slug, 2024])
+    assert "この年度の訂正" not in client.get(other_year).content.decode()

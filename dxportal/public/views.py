@@ -19,6 +19,7 @@ from dxportal.public.published import (
     recent_publications,
 )
 from kpis import visibility
+from kpis.history import public_corrections
 from kpis.interchange.exporter import export_plan
 from kpis.models import IndicatorValue
 from kpis.summary import plan_summary, summary_chart
@@ -148,6 +149,7 @@ def plan_summary_page(request, municipality, plan, fy):
             "rows": rows,
             "chart": summary_chart(rows),
             "indicator_rows": indicator_rows,
+            "corrections": public_corrections(plan, fy),  # 訂正 of the year's values, the pillars' included
             "counted": counted,
             # Nothing public to show yet: say so rather than print empty actuals and zero counts.
             "nothing_public": not counted and not any(row["public"] for row in indicator_rows),
