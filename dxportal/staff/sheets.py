@@ -194,6 +194,17 @@ class ActualsImportMixin(ImportMixin):
             initial["fiscal_year"] = import_form.cleaned_data["fiscal_year"]
         return initial
 
+    def import_action(self, request, **kwargs):
+        """The upload and its preview; an upload the preview refused is not kept waiting for a confirmation."""
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        form = context.get("form")
+        upload = (getattr(form, "cleaned_data", None) or {}).get("import_file")
+        name = getattr(upload, "tmp_storage_name", None)
+        if name and not context.get("confirm_form"):
+            take_upload(name)
+        return response
+
     @method_decorator(require_POST)
     def process_import(self, request, **kwargs):
         """The confirmation: take the upload from the database (once) and import it.
