@@ -91,11 +91,12 @@ def interim_target(
     baseline_fy: int | None,
     plan_start_fy: int,
 ) -> Interim | None:
-    """The derived target of fiscal_year, or None (not cumulative, a target printed up to this year, …).
+    """The derived target of fiscal_year, or None (not cumulative, a target printed up to this year, a
+    year before the plan's first, …).
 
     targets: the KPI's numeric targets by fiscal year (years printing none, or －, left out).
     """
-    if scheme.cumulative_interim == "none" or not cumulative:
+    if scheme.cumulative_interim == "none" or not cumulative or fiscal_year < plan_start_fy:
         return None
     if any(fy <= fiscal_year for fy in targets):
         return None

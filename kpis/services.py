@@ -6,6 +6,7 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 
 from kpis.engine import Cell, Verdict, combine, score_kpi
+from kpis.evaluation import interim_target
 from kpis.models import IndicatorValue, PlanYear
 from measures.models import MeasureMark
 from plans.generations import bump_after_commit
@@ -36,6 +37,15 @@ def update_rows(rows: list, fields: list[str]) -> None:
         cursor.executemany(sql, params)
 
 
+def numeric_targets(values: list[IndicatorValue]) -> dict[int, dict]:
+    """{indicator id: {fiscal year: target value}} of the years that print a numeric target."""
+    result: dict[int, dict] = {}
+    for value in values:
+        if value.target_value is not None and value.target_text.strip():
+            result.setdefault(value.indicator_id, {})[value.fiscal_year] = value.target_value
+    return result
+
+
 @transaction.atomic
 def recompute_plan_marks(plan, *, bump: bool = True, corrected_years: Collection[int] = ()) -> int:
     """Score every KPI value of the plan and every measure-year from them; return rows changed.
@@ -50,26 +60,40 @@ def recompute_plan_marks(plan, *, bump: bool = True, corrected_years: Collection
     Runs in a fixed number of queries whatever the plan's size: one read of the locked years, one of the
     values, one of the measure marks, and bulk writes (update_rows, bulk_create).
     """
+    scheme = plan.scheme
     locked = set(
         PlanYear.objects.filter(plan=plan, status=PlanYear.Status.LOCKED).values_list("fiscal_year", flat=True)
     ) - set(corrected_years)
     values = list(IndicatorValue.objects.filter(indicator__plan=plan).select_related("indicator").order_by("pk"))
+    targets = numeric_targets(values)
     changed_values = []
     per_measure_year: dict[tuple[int, int], list[Verdict]] = {}
     for value in values:
         if value.fiscal_year in locked:
             continue  # read all the same: a locked year's targets still shape the other years' interim targets
         indicator = value.indicator
+        interim = interim_target(
+            scheme=scheme,
+            cumulative=indicator.cumulative,
+            fiscal_year=value.fiscal_year,
+            targets=targets.get(indicator.pk, {}),
+            baseline_value=indicator.baseline_value,
+            baseline_fy=indicator.baseline_fy,
+            plan_start_fy=plan.period_start_fy,
+        )
         verdict = score_kpi(
             kind=indicator.kind,
             direction=indicator.direction,
             target=cell(value.target_text, value.target_value),
             actual=cell(value.actual_text, value.actual_value),
+            scheme=scheme,
+            interim=interim,
         )
         if (value.computed, value.explanation) != (verdict.mark, verdict.explanation):
             value.computed, value.explanation = verdict.mark, verdict.explanation
             changed_values.append(value)
-        if indicator.measure_id and value.fiscal_year >= plan.period_start_fy:
+        # Unit "kpi": the marks are the KPIs'; measures get none (their old computed marks are cleared).
+        if scheme.unit == "measure" and indicator.measure_id and value.fiscal_year >= plan.period_start_fy:
             final = Verdict(value.mark, value.override_reason if value.override else value.explanation)
             per_measure_year.setdefault((indicator.measure_id, value.fiscal_year), []).append(final)
     update_rows(changed_values, ["computed", "explanation"])
@@ -80,7 +104,7 @@ def recompute_plan_marks(plan, *, bump: bool = True, corrected_years: Collection
     }
     changed_marks, new_marks = [], []
     for key in set(per_measure_year) | set(existing):
-        verdict = combine(per_measure_year.get(key, []), plan.scoring_policy)
+        verdict = combine(per_measure_year.get(key, []), scheme.combine, scheme)
         mark = existing.get(key)
         if mark is None:
             if verdict.mark:

@@ -18,7 +18,8 @@ A scheme is plan data (``Plan.evaluation``, ``plan.evaluation`` in the interchan
 - ``cumulative_interim``: how a cumulative KPI whose only target lies in a later year is judged before
   that year (kpis.evaluation.interim_target).
 - ``combine`` (unit "measure"): how the KPI marks of a measure make its mark; "net" needs 3 levels (best
-  +1, middle 0, last −1, the sign of the sum decides); defaults to the plan's ``scoring_policy``.
+  +1, middle 0, last −1, the sign of the sum decides); "net" when omitted. (A plan without a scheme
+  combines by its ``scoring_policy``.)
 
 A plan without a scheme keeps the portal's original practice (Noshiro's): ``default_scheme()``.
 Counting (``count_levels``) and percentages (``percentages``: one decimal, largest remainder, so they add
@@ -201,7 +202,7 @@ def scheme_errors(data, at: str = "evaluation") -> list[tuple[str, str]]:
                         f"{json_text(case)} は使えません（使える値: {allowed(NOT_EVALUABLE_CASES)}）",
                     )
                 )
-    if data.get("unit", "measure") == "measure" and data.get("combine") == "net" and len(levels) != 3:
+    if data.get("unit", "measure") == "measure" and data.get("combine", "net") == "net" and len(levels) != 3:
         errors.append(
             (f"{at}.combine", f'"net"（差引き）は 3 段階の評価でだけ使えます（{len(levels)} 段階には "worst" を）')
         )
@@ -267,7 +268,7 @@ def parse_scheme(data, *, scoring_policy: str = "net") -> Scheme:
         if not_evaluable
         else frozenset(),
         cumulative_interim=data.get("cumulative_interim", "none"),
-        combine=data.get("combine", scoring_policy),
+        combine=data.get("combine", "net"),
     )
 
 
@@ -278,6 +279,42 @@ def validate_evaluation(value) -> None:
     errors = scheme_errors(value)
     if errors:
         raise ValidationError([f"{key}: {message}" for key, message in errors], code="invalid_scheme")
+
+
+def legend_errors(legend, at: str = "mark_legend") -> list[tuple[str, str]]:
+    """Problems of a plan's mark_legend: how it prints the default codes (a scheme of its own brings its own)."""
+    if not isinstance(legend, list):
+        return [(at, "凡例はリスト（[{code, symbol, label}, …]）で書いてください")]
+    codes = [entry["code"] for entry in DEFAULT_LEGEND]
+    errors, seen = [], set()
+    for i, entry in enumerate(legend):
+        where = f"{at}[{i}]"
+        if not isinstance(entry, dict):
+            errors.append((where, "code、symbol、label を持つオブジェクトで書いてください"))
+            continue
+        code = entry.get("code")
+        if code not in codes:
+            errors.append(
+                (
+                    f"{where}.code",
+                    f"{json_text(code)} は使えません（使える値: {allowed(codes)}。"
+                    "ほかの記号で評価する計画は「評価の方法」を書いてください）",
+                )
+            )
+        elif code in seen:
+            errors.append((f"{where}.code", f'"{code}" が重複しています（code は段階ごとに別の値）'))
+        seen.add(code)
+        for key in ("symbol", "label"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                errors.append((f"{where}.{key}", f"{key}（表示する記号・説明）が必要です"))
+    return errors
+
+
+def validate_mark_legend(value) -> None:
+    """Field validator of Plan.mark_legend (the admin's form runs it)."""
+    errors = legend_errors(value)
+    if errors:
+        raise ValidationError([f"{key}: {message}" for key, message in errors], code="invalid_legend")
 
 
 def count_levels(scheme: Scheme, marks) -> dict[str, int]:

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from plans.evaluation import Scheme, parse_scheme, validate_evaluation, validate_mark_legend
 from plans.marks import DEFAULT_LEGEND
 from plans.validators import validate_municipality_slug
 
@@ -146,7 +147,14 @@ class Plan(Provenance):
     scoring_policy = models.CharField(
         _("評価の方法"), max_length=10, choices=ScoringPolicy.choices, default=ScoringPolicy.NET
     )
-    mark_legend = models.JSONField(_("評価記号の凡例"), default=list, blank=True)
+    mark_legend = models.JSONField(_("評価記号の凡例"), default=list, blank=True, validators=[validate_mark_legend])
+    evaluation = models.JSONField(
+        _("評価の方法"),
+        null=True,
+        blank=True,
+        validators=[validate_evaluation],
+        help_text=_("空欄: ↗ → ↘ － で取組ごとに評価（既定）。書式は docs/glossary.md の「Evaluation schemes」"),
+    )
     stage_legend = models.JSONField(_("段階の凡例"), default=list, blank=True)
     related_plans = models.JSONField(_("関連計画"), default=list, blank=True)
     description = models.TextField(_("説明"), blank=True)
@@ -178,7 +186,14 @@ class Plan(Provenance):
         return list(range(self.period_start_fy, self.period_end_fy + 1))
 
     @property
+    def scheme(self) -> Scheme:
+        """The plan's evaluation scheme: its own (``evaluation``) or the default one."""
+        return parse_scheme(self.evaluation, scoring_policy=self.scoring_policy)
+
+    @property
     def legend(self) -> list[dict]:
+        if self.evaluation:
+            return self.scheme.legend()
         return self.mark_legend or DEFAULT_LEGEND
 
     def accepts_fiscal_year(self, fiscal_year: int) -> bool:

@@ -2,12 +2,13 @@
 
 import itertools
 import random
+from dataclasses import astuple
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from kpis.engine import Cell, score_kpi
+from kpis.engine import Cell, Verdict, combine, score_kpi
 from kpis.evaluation import (
     DONE,
     NOT_DONE,
@@ -223,7 +224,7 @@ def test_final_judges_earlier_years_against_the_later_target():
         {"fy": 2025, "targets": {2023: 10, 2027: 75}},  # an earlier target is printed: not "only later"
         {"fy": 2027, "targets": {2027: 75}},  # the target year itself
         {"fy": 2024, "targets": {}},  # no target at all
-        {"fy": 2021, "targets": {2026: 90}, "baseline": ("30", 2022)},  # before the baseline
+        {"fy": 2022, "targets": {2026: 90}, "baseline": ("30", 2021)},  # before the plan's first year
     ],
 )
 def test_no_interim_target(case):
@@ -454,3 +455,112 @@ def test_percentages_ties_go_to_the_better_level_and_nothing_gives_zeros():
     assert percentages({"a": 1, "b": 1, "c": 1}) == {"a": Decimal("33.4"), "b": Decimal("33.3"), "c": Decimal("33.3")}
     assert percentages({"a": 0, "b": 0}) == {"a": Decimal("0.0"), "b": Decimal("0.0")}
     assert percentages({"a": 0, "b": 3}) == {"a": Decimal("0.0"), "b": Decimal("100.0")}
+
+
+# --- D 評価できない and the other outcomes of the engine under a scheme ----------------------------
+
+
+def score(scheme, target, actual, kind="numeric", interim=None) -> tuple[str, str]:
+    verdict = score_kpi(
+        kind=kind, direction="higher", target=target, actual=actual, scheme=parse_scheme(scheme), interim=interim
+    )
+    return verdict.mark, verdict.explanation
+
+
+HUNDRED = Cell("100件", Decimal(100))
+
+
+@pytest.mark.parametrize(
+    ("target", "actual", "mark", "explanation"),
+    [
+        (Cell(""), Cell("95件", Decimal(95)), "d", "目標が設定されていないため評価できない"),
+        (Cell("－"), Cell("－"), "d", "目標が－のため評価できない"),
+        (Cell("－"), Cell("実施した"), "d", "目標が－のため評価できない"),
+        (HUNDRED, Cell("－"), "d", "実績 － が数値でないため評価できない"),
+        (HUNDRED, Cell("集計中"), "d", "実績 集計中 が数値でないため評価できない"),
+        # not entered yet: no mark, whatever the target
+        (HUNDRED, Cell(""), "", "実績が未入力のため評価しない"),
+        (Cell("－"), Cell(""), "", "実績が未入力のため評価しない"),
+        (Cell(""), Cell(""), "", "目標が設定されていないため評価しない"),
+    ],
+)
+def test_not_evaluable_cases(target, actual, mark, explanation):
+    assert score(A_TO_D, target, actual) == (mark, explanation)
+
+
+def test_not_evaluable_only_in_the_cases_the_scheme_names():
+    scheme = {**A_TO_D, "not_evaluable": {**A_TO_D["not_evaluable"], "cases": ["target_dash"]}}
+    assert score(scheme, Cell("－"), Cell("－"))[0] == "d"
+    assert score(scheme, HUNDRED, Cell("集計中")) == ("c", "実績 集計中 が数値でなく目標 100件 に届かない")
+    assert score(scheme, Cell(""), Cell("95件", Decimal(95))) == ("", "目標が設定されていないため評価しない")
+
+
+def test_a_scheme_without_not_evaluable_gives_no_mark_where_d_would_be():
+    assert score(THREE_MARKS, Cell("－"), Cell("－")) == ("", "目標が－のため評価しない")
+    assert score(THREE_MARKS, HUNDRED, Cell("集計中"))[0] == "triangle"
+
+
+def test_the_default_scheme_keeps_its_not_applicable_and_its_wording():
+    assert score(None, Cell("－"), Cell("")) == ("not_applicable", "目標が－のため対象外")
+    assert score(None, HUNDRED, Cell("－")) == ("not_achieved", "実績 － が数値でなく目標 100件 に届かない")
+    assert score(None, Cell(""), Cell("95件", Decimal(95))) == ("", "目標が設定されていないため評価しない")
+
+
+def test_qualitative_needs_confirmation_under_a_scheme_but_is_a_suggested_arrow_by_default():
+    target, actual = Cell("システムの導入"), Cell("仕様を決定した")
+    assert score(A_TO_D, target, actual, "qualitative") == (
+        "",
+        "要確認: 実績「仕様を決定した」から目標「システムの導入」の達成を判定できない（評価なし）",
+    )
+    assert score(None, target, actual, "qualitative") == (
+        "not_achieved",
+        "実績「仕様を決定した」が目標「システムの導入」の完了形でない（要確認）",
+    )
+    assert score(A_TO_D, target, Cell("導入済み"), "qualitative")[0] == "b"
+    assert score(None, target, Cell("導入済み"), "qualitative") == (
+        "achieved",
+        "実績「導入済み」が目標「システムの導入」の完了を示す（要確認）",
+    )
+    assert score(A_TO_D, target, Cell("未導入"), "qualitative")[0] == "c"
+
+
+def test_an_interim_target_is_used_and_shown_as_derived():
+    found = interim(fy=2024, targets={2027: 75})
+    verdict = score(A_TO_D, Cell(""), Cell("18人", Decimal(18)), interim=found)
+    assert verdict == (
+        "b",
+        "2027年度の累計目標 75 から按分した中間目標 18.75（導出値）に対し、"
+        "実績 18人 が目標 18.75 の 96.0%: B 目標どおり（95.0%以上）",
+    )
+    final = interim({**A_TO_D, "cumulative_interim": "final"}, fy=2024, targets={2027: 75})
+    assert score(A_TO_D, Cell(""), Cell("18人", Decimal(18)), interim=final) == (
+        "c",
+        "2027年度の累計目標 75 に対し、実績 18人 が目標 75 の 24.0%: C 目標より遅れている（95.0%未満）",
+    )
+
+
+# --- a measure's mark from its KPIs under a scheme -------------------------------------------------
+
+
+def verdicts(*codes):
+    return [Verdict(code, f"KPI {i}") for i, code in enumerate(codes)]
+
+
+def test_combine_net_uses_the_schemes_three_levels():
+    scheme = parse_scheme({**THREE_MARKS, "combine": "net"})
+    assert combine(verdicts("double_circle", "triangle", "circle"), "net", scheme).mark == "circle"
+    assert combine(verdicts("double_circle", "double_circle", "triangle"), "net", scheme).mark == "double_circle"
+
+
+def test_combine_worst_takes_the_lowest_level_of_any_scheme():
+    scheme = parse_scheme({**FOUR_LEVELS, "unit": "measure", "combine": "worst"})
+    assert astuple(combine(verdicts("s", "b", "a"), "worst", scheme)) == (
+        "b",
+        "3 指標のうち最も低い評価: KPI 0 / KPI 1 / KPI 2",
+    )
+
+
+def test_combine_leaves_d_out_and_says_so_with_its_label():
+    scheme = parse_scheme({**A_TO_D, "unit": "measure", "combine": "worst"})
+    assert astuple(combine(verdicts("a", "d"), "worst", scheme)) == ("a", "KPI 0（評価できない 1 指標を除く）")
+    assert astuple(combine(verdicts("d", "d"), "worst", scheme)) == ("d", "すべての指標が評価できない")

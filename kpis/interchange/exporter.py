@@ -129,6 +129,8 @@ def export_plan_header(plan) -> dict:
             "stage_legend": plan.stage_legend,
             "related_plans": plan.related_plans,
             "description": plan.description,
+            # Only a plan with a scheme of its own carries one: without it, the default applies.
+            **({"evaluation": plan.evaluation} if plan.evaluation else {}),
         },
         plan,
     )

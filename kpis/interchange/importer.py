@@ -197,6 +197,7 @@ def sync_plan(writer: Writer, municipality, plan, data: dict) -> Plan:
         "replaces": replaces,
         "scoring_policy": data.get("scoring_policy", Plan.ScoringPolicy.NET),
         "mark_legend": data.get("mark_legend", []),
+        "evaluation": data.get("evaluation") or None,
         "stage_legend": data.get("stage_legend", []),
         "related_plans": data.get("related_plans", []),
         "description": data.get("description", ""),

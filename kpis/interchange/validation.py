@@ -12,6 +12,7 @@ import jsonschema
 from django.core.exceptions import ValidationError
 
 from measures.models import PriorityArea
+from plans.evaluation import legend_errors, parse_scheme, scheme_errors
 from plans.localgov import check_digit_ok
 from plans.models import Municipality, Plan
 from plans.validators import validate_municipality_slug
@@ -77,6 +78,11 @@ def semantic_errors(doc: dict):
         if not exists:
             yield "$.plan.replaces", f"no plan '{plan['replaces']}' of municipality {municipality['code']} to replace"
     related_plans = set(plan.get("related_plans", []))
+    yield from legend_errors(plan.get("mark_legend", []), "$.plan.mark_legend")
+    evaluation_errors = scheme_errors(plan["evaluation"], "$.plan.evaluation") if plan.get("evaluation") else []
+    yield from evaluation_errors
+    # Marks are checked against the plan's legend only when the scheme itself is valid.
+    scheme = None if evaluation_errors else parse_scheme(plan.get("evaluation"))
 
     department_names = [d["name"] for d in doc.get("departments", [])]
     yield from duplicates(department_names, "$.departments", "name")
@@ -119,7 +125,37 @@ def semantic_errors(doc: dict):
             if not start <= entry["fy"] <= end:
                 yield f"{at}.marks[{j}].fy", f"{entry['fy']} is outside the plan period {start}–{end}"
         yield from duplicates([e["fy"] for e in measure.get("marks", [])], f"{at}.marks", "fy")
+        if scheme and scheme.unit == "kpi" and measure.get("marks"):
+            yield (
+                f"{at}.marks",
+                '評価の単位が "kpi" の計画では取組に評価を付けません（指標の values[].mark に書いてください）',
+            )
+        elif scheme:
+            for j, entry in enumerate(measure.get("marks", [])):
+                yield from mark_errors(entry, f"{at}.marks[{j}]", scheme)
         yield from indicator_errors(measure.get("kpis", []), f"{at}.kpis", revision_keys, start, end)
+    if scheme:
+        for kpi_at, kpi in document_indicators(doc):
+            for j, value in enumerate(kpi.get("values", [])):
+                yield from mark_errors(value, f"{kpi_at}.values[{j}]", scheme)
+
+
+def document_indicators(doc: dict):
+    """(json path, indicator) for the categories' numeric targets, then the measures' KPIs."""
+    for _, at, category in category_paths(doc["categories"]):
+        for i, kpi in enumerate(category.get("indicators", [])):
+            yield f"{at}.indicators[{i}]", kpi
+    for m, measure in enumerate(doc["measures"]):
+        for i, kpi in enumerate(measure.get("kpis", [])):
+            yield f"$.measures[{m}].kpis[{i}]", kpi
+
+
+def mark_errors(entry: dict, at: str, scheme):
+    """A mark must be one of the plan's legend codes (the scheme's, or the default ones)."""
+    mark = entry.get("mark")
+    if mark and mark not in scheme.codes:
+        codes = ", ".join(scheme.codes)
+        yield f"{at}.mark", f"'{mark}' は凡例にない評価です（使える値: {codes}）"
 
 
 def indicator_errors(indicators: list[dict], at: str, revision_keys: list[str], start: int, end: int):

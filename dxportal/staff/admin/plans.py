@@ -5,6 +5,7 @@ from django.db.models import Q
 from dxportal.staff.onboarding import AddByCodeMixin
 from dxportal.staff.scope import EVERY_PAGE, NO_PAGE, RoleScopedAdmin, ScopedInlineMixin
 from dxportal.staff.sheets import PlanSheetsMixin
+from kpis.services import recompute_plan_marks
 from plans import access
 from plans.models import Category, Department, HQMembership, Municipality, Plan, PlanRevision, StaffMembership
 
@@ -174,9 +175,16 @@ class PlanAdmin(PlanSheetsMixin, RoleScopedAdmin):
             },
         ),
         ("計画期間", {"fields": ("period_start_fy", "period_end_fy")}),
-        ("評価", {"fields": ("scoring_policy", "mark_legend", "stage_legend", "related_plans")}),
+        ("評価", {"fields": ("scoring_policy", "mark_legend", "evaluation", "stage_legend", "related_plans")}),
         ("出典", {"fields": PROVENANCE_FIELDS, "classes": ("collapse",)}),
     )
+
+    def save_related(self, request, form, formsets, change):
+        # The scheme (or scoring policy) decides every mark: recompute them when it changed. The form's
+        # field validators (plans.evaluation) already refused an invalid scheme or legend.
+        super().save_related(request, form, formsets, change)
+        if {"evaluation", "scoring_policy"} & set(form.changed_data):
+            recompute_plan_marks(form.instance)
 
 
 @admin.register(PlanRevision)
