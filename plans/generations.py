@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from plans.models import Municipality
+from plans.publication import request_publication
 
 GENERATION_KEY = "public:generation"  # national: moved by bump_generation()
 INDEX_SCOPE = ""  # pages that are not under one municipality
@@ -94,3 +95,5 @@ def bump_after_commit(municipality=None) -> None:
     """
     keys = _keys(municipality)
     transaction.on_commit(lambda: _bump(keys))
+    # The static files too (STATIC_PUBLISH_ROOT): queued in the same transaction as the write.
+    request_publication(municipality=municipality)

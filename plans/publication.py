@@ -1,7 +1,7 @@
 """The publication queue: municipalities whose public pages must be written again as static files.
 
 With ``STATIC_PUBLISH_ROOT`` set, every write that changes what residents see (the same writes that
-call ``plans.generations.bump_generation``) records its municipality here, and the worker
+call ``plans.generations.bump_after_commit``) records its municipality here, and the worker
 (``manage.py publish_static --watch`` or ``--drain``, in ``dxportal.public``) rewrites that
 municipality's files and the cross-municipality pages, then removes the request. Without the setting
 nothing is recorded: the feature is off and a write costs no extra query. Turning it on later starts
