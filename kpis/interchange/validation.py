@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema
 from django.core.exceptions import ValidationError
 
+from kpis.interchange.bounds import input_errors, stored_field_errors
 from measures.models import PriorityArea
 from plans.evaluation import legend_errors, parse_scheme, scheme_errors
 from plans.localgov import check_digit_ok
@@ -51,10 +52,13 @@ def schema_errors(document) -> list[tuple[str, str]]:
 
 def validate_document(document) -> None:
     """Raise PlanDocumentError listing every problem; return None when the document can be imported."""
+    errors = input_errors(document)  # first: the schema check would recurse as deep as the nesting goes
+    if errors:
+        raise PlanDocumentError(errors)
     errors = schema_errors(document)
     if errors:
         raise PlanDocumentError(errors)
-    errors = list(semantic_errors(document))
+    errors = list(semantic_errors(document)) + list(stored_field_errors(document))
     if errors:
         raise PlanDocumentError(errors)
 
