@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from kpis.limits import file_size_problem
 from kpis.sheets.actuals import STATE_LABELS, UNCHANGED, import_actuals
 from kpis.sheets.commands import find_user
 from kpis.sheets.progress import ProgressBar
@@ -25,6 +26,9 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"ファイル {file} が見つかりません")
+        too_large = file_size_problem(path.stat().st_size)  # before reading it into memory
+        if too_large:
+            raise CommandError(f"{file}: {too_large}。何も書き込んでいません")
         user_obj = find_user(user)
         bar = ProgressBar(self.stderr, "取込")
         bar(0, 1)
