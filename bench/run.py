@@ -8,6 +8,12 @@ page, times each page rendered in-process without the cache and a fresh worker's
 (bench/probe.py), times the review workbook, and compares the actuals import with django-import-export's
 default.
 
+Static publication (docs/deploy.md, section 12): per database and scale it also writes the public pages
+with `publish_static` (timed: the largest seed plan present, with 2 processes and with 1), serves them
+with the documented nginx block in front of the cached gunicorn, and loads each page that is a file
+with wrk, next to a plain nginx static file of the same size (the ceiling). Every uncached page's
+in-process render time is also given as a multiple of the 404 page's in the same run.
+
     python bench/run.py [--databases sqlite,postgres] [--scales 1,50,1741] [--seconds 8] [--connections 32]
                         [--pages home,plan | all] [--port 18100] [--redis-url redis://127.0.0.1:6379/2]
 
@@ -23,12 +29,17 @@ import os
 import platform
 import re
 import secrets
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import unquote
+
+import nginx  # bench/nginx.py: the documented block, run unprivileged
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results"
@@ -239,7 +250,10 @@ def wrk(url: str, seconds: int, connections: int) -> dict:
     }
 
 
-def serve_and_measure(url: str, cached: bool, seconds: int, connections: int, first_port: int = 0) -> dict:
+def serve_and_measure(
+    url: str, cached: bool, seconds: int, connections: int, first_port: int = 0, files_root: Path | None = None
+) -> dict:
+    """wrk on each page from gunicorn; with files_root, also from the files through nginx in front of it."""
     port = free_port(first_port)
     server = start_gunicorn(production_env(url, cached), port)
     try:
@@ -253,33 +267,129 @@ def serve_and_measure(url: str, cached: bool, seconds: int, connections: int, fi
                 except OSError as error:
                     raise SystemExit(f"warming {page} ({path}) failed: {error!r}") from error
         results = {page: wrk(f"http://127.0.0.1:{port}{path}", seconds, connections) for page, path in PAGES.items()}
+        files = serve_files(files_root, port, seconds, connections) if files_root else {}
     finally:
         stop(server)
     base = results["healthz"]["rps"]
-    for result in results.values():
+    for result in [*results.values(), *files.values()]:
         result["ratio"] = round(result["rps"] / base, 2)
+    return {**results, **({"files": files} if files else {})}
+
+
+# --- Static publication: the pages as files, served by nginx ------------------------------------------
+
+PUBLIC_URL = "http://127.0.0.1"  # STATIC_PUBLISH_URL: the host gunicorn answers to (ALLOWED_HOSTS)
+
+
+def publish(url: str, root: Path, *slugs: str, processes: int | None = None) -> dict:
+    """`publish_static --municipality …` into root: wall seconds and the command's own summary."""
+    env = {**production_env(url, cached=False), "STATIC_PUBLISH_ROOT": str(root), "STATIC_PUBLISH_URL": PUBLIC_URL}
+    args = [arg for slug in slugs for arg in ("--municipality", slug)]
+    args += ["--processes", str(processes)] if processes else []
+    started = time.perf_counter()
+    out = subprocess.run(
+        [PYTHON, "manage.py", "publish_static", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
+    seconds = round(time.perf_counter() - started, 2)
+    files = sum(1 for path in root.rglob("*") if path.is_file() and not path.name.startswith("."))
+    return {"seconds": seconds, "files": files, "summary": out.strip().splitlines()[-1], "processes": processes}
+
+
+def publish_timings(url: str) -> dict:
+    """The largest seed plan present (Akita from 4 municipalities up, else Noshiro) into an empty
+    directory, with a process per CPU and with one; then again unchanged (nothing rewritten)."""
+    slug = "akita" if probe(url, "count")["municipalities"] >= 4 else "noshiro"
+    result = {"municipality": slug}
+    for label, processes in (("cpus", None), ("one", 1)):
+        root = Path(tempfile.mkdtemp(prefix="dxportal-publish-"))
+        try:
+            result[label] = publish(url, root, slug, processes=processes)
+            if label == "cpus":
+                result["again"] = publish(url, root, slug)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+    return result
+
+
+def file_of(path: str) -> str:
+    """The file nginx's try_files serves for a URL path (dxportal.public.static_site.file_for)."""
+    decoded = unquote(path).lstrip("/")
+    return decoded + "index.html" if decoded.endswith("/") or not decoded else decoded
+
+
+def file_pages() -> dict[str, str]:
+    """The measured pages that are files: no query string, no 404, not /healthz."""
+    return {
+        page: path for page, path in PAGES.items() if "?" not in path and page != "healthz" and page not in EXPECTED_404
+    }
+
+
+def serve_files(root: Path, django_port: int, seconds: int, connections: int) -> dict:
+    """Each page from its file through the documented nginx block, and a plain nginx static file of the
+    same size (a copy in a directory served with nothing but `root`), in one nginx."""
+    plain_root = Path(tempfile.mkdtemp(prefix="dxportal-same-size-"))
+    pages = file_pages()
+    for page, path in pages.items():
+        shutil.copyfile(root / file_of(path), plain_root / f"{page}.html")
+    port, plain_port = free_port(), free_port()
+    plain = f"server {{ listen 127.0.0.1:{plain_port}; location / {{ root {plain_root}; }} }}"
+    results = {}
+    try:
+        with nginx.serve(root, port, django_port, extra=plain, workers=os.cpu_count() or 1) as base:
+            for page, path in pages.items():
+                urllib.request.urlopen(base + path, timeout=10).read()
+                served = wrk(base + path, seconds, connections)
+                static = wrk(f"http://127.0.0.1:{plain_port}/{page}.html", seconds, connections)
+                served["bytes"] = (root / file_of(path)).stat().st_size
+                served["static_rps"], served["static_p99_ms"] = static["rps"], static["p99_ms"]
+                served["vs_static"] = round(served["rps"] / static["rps"], 2)
+                results[page] = served
+    finally:
+        shutil.rmtree(plain_root, ignore_errors=True)
     return results
 
 
 def table(results: dict) -> str:
+    """Per page: gunicorn with the page cache, nginx from the published files (ratio also to a plain
+    nginx file of the same size), gunicorn without the cache (with the in-process render time, and
+    that time as a multiple of the 404 page's)."""
     lines = [
-        f"{'db':8} {'munis':>6} {'cache':6} {'page':12} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'queries':>7} {'render ms':>9}"
+        f"{'db':8} {'munis':>6} {'mode':6} {'page':12} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'queries':>7} {'render ms':>9} {'x 404':>6} {'vs file':>7}"
     ]
     for database, scales in results["pages"].items():
         for scale, modes in scales.items():
             queries = results["queries"][database][scale]
             renders = results["renders"][database][scale]
-            for mode, pages in modes.items():
+            floor = renders.get(ALL_PAGES["not-found"], {}).get("ms")
+            files = results["files"].get(database, {}).get(scale, {})
+            rows = [("cached", modes["cached"]), ("files", files), ("direct", modes["direct"])]
+            for mode, pages in rows:
                 for page, r in pages.items():
-                    q = queries.get(ALL_PAGES[page], {}).get("queries", "")
+                    q = queries.get(ALL_PAGES[page], {}).get("queries", "") if mode != "files" else ""
                     # In-process, uncached: shown on the uncached ("direct") rows it explains.
                     ms = renders.get(ALL_PAGES[page], {}).get("ms", "") if mode == "direct" else ""
+                    times = f"{ms / floor:.1f}" if ms and floor else ""
+                    vs_file = f"{r['vs_static']:.2f}" if mode == "files" else ""
                     lines.append(
                         f"{database:8} {scale:>6} {mode:6} {page:12} {r['rps']:8.0f} {r['ratio']:6.2f} "
-                        f"{r['p50_ms']:7.1f} {r['p99_ms']:7.1f} {q!s:>7} {ms!s:>9}"
+                        f"{r['p50_ms']:7.1f} {r['p99_ms']:7.1f} {q!s:>7} {ms!s:>9} {times:>6} {vs_file:>7}"
                         + (f"  non-2xx {r['non_2xx']}" if r["non_2xx"] and page not in EXPECTED_404 else "")
                     )
+    lines.append("\nplain nginx file of the same size (req/s, p99 ms), the 'vs file' ceiling")
+    for database, scales in results["files"].items():
+        for scale, pages in scales.items():
+            plain = "  ".join(
+                f"{p} {r['bytes'] // 1000} kB {r['static_rps']:.0f}/{r['static_p99_ms']}" for p, r in pages.items()
+            )
+            lines.append(f"{database:8} {scale:>6} {plain}")
+    lines.append("\npublish_static --municipality (wall s, files): a process per CPU, one process, again unchanged")
+    for database, scales in results["publish"].items():
+        for scale, p in scales.items():
+            lines.append(
+                f"{database:8} {scale:>6} {p['municipality']}: {p['cpus']['seconds']} s / {p['one']['seconds']} s / "
+                f"{p['again']['seconds']} s, {p['cpus']['files']} files ({p['again']['summary']})"
+            )
     lines.append("\na fresh worker's first request, page cache filled (ms): Django's handler / after dxportal.warmup")
     for database, scales in results["first"].items():
         for scale, pages in scales.items():
@@ -338,7 +448,7 @@ def main():
     )
     started = datetime.datetime.now(datetime.UTC)
     results = {"machine": machine(), "started": started.isoformat(timespec="seconds"), "args": vars(args)}
-    results.update(data={}, pages={}, queries={}, renders={}, first={}, sheets={}, imports={})
+    results.update(data={}, pages={}, queries={}, renders={}, first={}, sheets={}, imports={}, files={}, publish={})
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"bench-{started:%Y%m%dT%H%M%S}.json"
 
@@ -347,22 +457,36 @@ def main():
         path.write_text(json.dumps(results, ensure_ascii=False, indent=1))
 
     for database in args.databases.split(","):
-        for part in ("pages", "queries", "renders", "first", "data"):
+        for part in ("pages", "queries", "renders", "first", "data", "files", "publish"):
             results[part][database] = {}
         for scale in [] if args.only_io else [int(s) for s in args.scales.split(",")]:
             url, results["data"][database][scale] = prepare(database, scale)
             save()
             results["queries"][database][scale] = probe(url, "queries", *PAGES.values())
-            results["renders"][database][scale] = probe(
-                url, "render", *PAGES.values(), extra_env=production_env(url, cached=False)
+            results["renders"][database][scale] = probe(  # with the 404 page, the floor its times are put against
+                url,
+                "render",
+                *dict.fromkeys([*PAGES.values(), ALL_PAGES["not-found"]]),
+                extra_env=production_env(url, cached=False),
             )
             results["first"][database][scale] = probe(
                 url, "first", *PAGES.values(), extra_env=production_env(url, cached=True)
             )
-            results["pages"][database][scale] = {
-                mode: serve_and_measure(url, mode == "cached", args.seconds, args.connections, args.port)
-                for mode in ("cached", "direct")
-            }
+            results["publish"][database][scale] = publish_timings(url)
+            save()
+            files_root = Path(tempfile.mkdtemp(prefix="dxportal-files-"))
+            try:
+                results["publish"][database][scale]["measured"] = publish(url, files_root, "noshiro")
+                # The files through nginx while the cached gunicorn runs behind it (/healthz of that run).
+                cached = serve_and_measure(url, True, args.seconds, args.connections, args.port, files_root)
+                results["files"][database][scale] = cached.pop("files")
+                modes = {
+                    "cached": cached,
+                    "direct": serve_and_measure(url, False, args.seconds, args.connections, args.port),
+                }
+            finally:
+                shutil.rmtree(files_root, ignore_errors=True)
+            results["pages"][database][scale] = modes
             save()
             print(f"-- {database} × {scale} done", flush=True)
         if not args.skip_io:

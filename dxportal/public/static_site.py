@@ -67,6 +67,11 @@ def languages() -> list[str]:
     return [code for code, _ in settings.LANGUAGES]
 
 
+def prefixed_languages() -> list[str]:
+    """The languages whose pages live under /<code>/ (i18n_patterns without the default's prefix)."""
+    return [code for code in languages() if code != settings.LANGUAGE_CODE]
+
+
 def sitemap_paths(sections: Iterable[Sitemap]) -> list[str]:
     """The path of every item of the sections in every language, as the sitemaps list them."""
     paths = []
@@ -107,11 +112,11 @@ def file_for(path: str) -> PurePosixPath:
 
 
 def municipality_directories(root: Path, slug: str) -> list[Path]:
-    return [root / slug, *(root / language / slug for language in languages()[1:])]
+    return [root / slug, *(root / language / slug for language in prefixed_languages())]
 
 
 def index_directories(root: Path) -> list[Path]:
-    bases = [root, *(root / language for language in languages()[1:])]
+    bases = [root, *(root / language for language in prefixed_languages())]
     return [base / name for base in bases for name in INDEX_DIRECTORIES]
 
 
@@ -281,7 +286,7 @@ class Outcome:
 def loose_files(root: Path) -> set[PurePosixPath]:
     """Files directly in root and in each language's directory (en/index.html, robots.txt…)."""
     found = set()
-    for base in [root, *(root / language for language in languages()[1:])]:
+    for base in [root, *(root / language for language in prefixed_languages())]:
         if base.is_dir():
             found |= {PurePosixPath(p.relative_to(root).as_posix()) for p in base.iterdir() if p.is_file()}
     return found - {PurePosixPath(LOCK_NAME)}
@@ -318,7 +323,7 @@ def prune(root: Path) -> list[PurePosixPath]:
     """Remove the directories of municipalities that no longer publish (or were renamed)."""
     keep = set(published_municipalities().values_list("slug", flat=True)) | set(INDEX_DIRECTORIES) | set(languages())
     removed = []
-    for base in [root, *(root / language for language in languages()[1:])]:
+    for base in [root, *(root / language for language in prefixed_languages())]:
         if not base.is_dir():
             continue
         for entry in base.iterdir():

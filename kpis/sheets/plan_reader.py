@@ -13,22 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from kpis.interchange import FORMAT
-from kpis.interchange.bounds import DocumentInputError, parse_document
-from kpis.interchange.messages import semantic_message
 from kpis.sheets import plan_columns as cols
 from kpis.sheets.plan_columns import normalize
-from kpis.sheets.plan_grid import (
-    OLD_EXCEL,
-    Problems,
-    Table,
-    TableRow,
-    check_sheets,
-    formula_problems,
-    open_workbook,
-    read_table,
-)
+from kpis.sheets.plan_grid import Problems, Table, TableRow, check_sheets, formula_problems, open_workbook, read_table
 from kpis.sheets.plan_values import PlanSheetReader, parse_fy
-from kpis.sheets.reader import XLSX_MAGIC
 from measures.models import PriorityArea
 from plans.evaluation import scheme_errors
 from plans.localgov import LocalGovernmentError, free_slug, lookup
@@ -41,21 +29,6 @@ class WorkbookReading:
     document: dict | None
     problems: list[str] = field(default_factory=list)
     locator: dict[str, str] = field(default_factory=dict)  # JSON path → "指標シート 14行目"
-
-
-def read_plan_file(filename: str, data: bytes, *, lang: str = "ja") -> WorkbookReading:
-    """The plan document in an upload: a plan workbook (.xlsx) read here, or an interchange document (.json).
-
-    Either way the document then goes through the same validation and writer (import_plan).
-    """
-    if not data:
-        return WorkbookReading(None, ["ファイルが空です（0バイト）" if lang != "en" else "the file is empty"])
-    if filename.lower().endswith((".xlsx", ".xlsm", ".xls")) or data.startswith((XLSX_MAGIC, OLD_EXCEL)):
-        return read_plan_workbook(data)
-    try:
-        return WorkbookReading(parse_document(data))
-    except DocumentInputError as error:
-        return WorkbookReading(None, [semantic_message(str(error), None, lang)])
 
 
 def read_plan_workbook(data: bytes) -> WorkbookReading:
