@@ -117,12 +117,18 @@ NUMBERS = [  # (what, where, the value as JSON text, the message)
 
 def plan_cases() -> list[Bad]:
     cases = [
-        Bad("empty", b"", "not a JSON document"),
-        Bad("truncated", as_json(document())[:200], "not a JSON document"),
+        Bad("empty", b"", "ファイルが空です（0バイト）"),
+        Bad(
+            "truncated",
+            as_json(document())[:200],
+            'JSON として読めません（1行目 199文字目: 文字列の " が閉じていません）',
+        ),
         Bad("latin-1", '{"format": "é"}'.encode("latin-1"), "UTF-8 として読めません"),
         Bad("utf-16", json.dumps(document()).encode("utf-16"), "UTF-8 として読めません"),
-        Bad("top-level-array", b"[]", "$: [] is not of type 'object'"),
-        Bad("top-level-string", b'"plan"', "$: 'plan' is not of type 'object'"),
+        Bad("top-level-array", b"[]", "ファイル全体: {…} のオブジェクトで書いてください（[…] と書かれています）"),
+        Bad(
+            "top-level-string", b'"plan"', 'ファイル全体: {…} のオブジェクトで書いてください（"plan" と書かれています）'
+        ),
         Bad("deep-arrays", b"[" * 100_000 + b"]" * 100_000, "入れ子が深すぎます（40段まで）"),
         Bad("deep-objects", b'{"a":' * 50_000 + b"1" + b"}" * 50_000, "入れ子が深すぎます（40段まで）"),
         Bad("integer-of-5000-digits", b'{"format": ' + b"9" * 5000 + b"}", "桁数の多すぎる数値があります"),
@@ -138,18 +144,38 @@ def plan_cases() -> list[Bad]:
         changed("published-on-30-february", "「2023-02-30」は日付として正しくありません", published_on("2023-02-30")),
         changed("published-on-month-13", "「2023-13」は日付として正しくありません", published_on("2023-13")),
         changed("revision-on-day-0", "「2023-04-00」は日付として正しくありません", revision_date("2023-04-00")),
-        changed("schedule-row-40000", "40000 is greater than the maximum of 32767", schedule_row(40000)),
+        changed(
+            "schedule-row-40000",
+            "スケジュール（令和5年度）の行: 0～32767 にしてください（40000 と書かれています）",
+            schedule_row(40000),
+        ),
         changed("published-year-1990", "1990 は計画期間（2022〜2025）の年度ではありません", published_years([1990])),
-        changed("fy-2200", "2200 is greater than the maximum of 2100", lambda d: value_of(d).update(fy=2200)),
-        changed("fy-as-text", "'2023' is not of type 'integer'", lambda d: value_of(d).update(fy="2023")),
+        changed(
+            "fy-2200",
+            "の年度: 1989～2100 にしてください（2200 と書かれています）",
+            lambda d: value_of(d).update(fy=2200),
+        ),
+        changed(
+            "fy-as-text",
+            'の年度: 整数で書いてください（"2023" と書かれています）',
+            lambda d: value_of(d).update(fy="2023"),
+        ),
         changed(
             "value-true",
-            "'value': True} is not valid under any of the given schemas",
+            "令和5年度の実績の数値: 数値 または null で書いてください（true と書かれています）",
             lambda d: value_of(d)["actual"].update(value=True),
         ),
-        changed("sdg-18", "18 is greater than the maximum of 17", lambda d: d["measures"][0].update(sdgs=[18])),
-        changed("stage-10", "10 is greater than the maximum of 9", stage(10)),
-        changed("wrong-check-digit", "has a wrong check digit", lambda d: d["municipality"].update(code="052028")),
+        changed(
+            "sdg-18",
+            "SDGsの1番目: 1～17 にしてください（18 と書かれています）",
+            lambda d: d["measures"][0].update(sdgs=[18]),
+        ),
+        changed("stage-10", "段階の1番目: 1～9 にしてください（10 と書かれています）", stage(10)),
+        changed(
+            "wrong-check-digit",
+            "団体コード「052028」の検査数字（6桁目）が違います（05202 なら 052027）",
+            lambda d: d["municipality"].update(code="052028"),
+        ),
         changed("renames-the-municipality", "団体コード 052027 は「秋田県能代市」", rename("乗っ取り市")),
     ]
     for constant in ("NaN", "Infinity", "-Infinity"):

@@ -176,14 +176,14 @@ def test_import_command_reports_path_and_writes_nothing(db, tmp_path, mini_docum
     path.write_text(json.dumps(mini_document, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(CommandError) as raised:
         call_command("import_plan", str(path))
-    assert f"{path}: $.plan.period: start_fy 2025 is after end_fy 2023" in str(raised.value)
+    assert f"{path}: 計画の計画期間: 開始年度（令和7年度）が終了年度（令和5年度）より後です" in str(raised.value)
     assert Plan.objects.count() == 0
 
 
 def test_import_command_rejects_a_file_that_is_not_json(db, tmp_path):
     path = tmp_path / "plan.json"
     path.write_text("{not json", encoding="utf-8")
-    with pytest.raises(CommandError, match="not a JSON document"):
+    with pytest.raises(CommandError, match="JSON として読めません"):
         call_command("import_plan", str(path))
 
 

@@ -13,10 +13,22 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from kpis.interchange import FORMAT
+from kpis.interchange.bounds import DocumentInputError, parse_document
+from kpis.interchange.messages import semantic_message
 from kpis.sheets import plan_columns as cols
 from kpis.sheets.plan_columns import normalize
-from kpis.sheets.plan_grid import Problems, Table, TableRow, check_sheets, formula_problems, open_workbook, read_table
+from kpis.sheets.plan_grid import (
+    OLD_EXCEL,
+    Problems,
+    Table,
+    TableRow,
+    check_sheets,
+    formula_problems,
+    open_workbook,
+    read_table,
+)
 from kpis.sheets.plan_values import PlanSheetReader, parse_fy
+from kpis.sheets.reader import XLSX_MAGIC
 from measures.models import PriorityArea
 from plans.evaluation import scheme_errors
 from plans.localgov import LocalGovernmentError, free_slug, lookup
@@ -29,6 +41,21 @@ class WorkbookReading:
     document: dict | None
     problems: list[str] = field(default_factory=list)
     locator: dict[str, str] = field(default_factory=dict)  # JSON path → "指標シート 14行目"
+
+
+def read_plan_file(filename: str, data: bytes, *, lang: str = "ja") -> WorkbookReading:
+    """The plan document in an upload: a plan workbook (.xlsx) read here, or an interchange document (.json).
+
+    Either way the document then goes through the same validation and writer (import_plan).
+    """
+    if not data:
+        return WorkbookReading(None, ["ファイルが空です（0バイト）" if lang != "en" else "the file is empty"])
+    if filename.lower().endswith((".xlsx", ".xlsm", ".xls")) or data.startswith((XLSX_MAGIC, OLD_EXCEL)):
+        return read_plan_workbook(data)
+    try:
+        return WorkbookReading(parse_document(data))
+    except DocumentInputError as error:
+        return WorkbookReading(None, [semantic_message(str(error), None, lang)])
 
 
 def read_plan_workbook(data: bytes) -> WorkbookReading:
@@ -54,7 +81,7 @@ class DocumentReader(PlanSheetReader):
         sheets = set(workbook.sheetnames)
         plan_sheet = workbook[cols.PLAN]
         municipality, plan = self.read_plan(plan_sheet)
-        self.symbols = cols_symbols(plan)
+        self.symbols, self.mark_symbols = cols_symbols(plan)
         document = {"format": FORMAT, "municipality": municipality, "plan": plan}
         document["revisions"] = self.read_revisions(workbook[cols.REVISIONS]) if cols.REVISIONS in sheets else []
         self.revision_keys = {r["key"] for r in document["revisions"]}
@@ -95,7 +122,8 @@ class DocumentReader(PlanSheetReader):
         start, end = plan["period"]["start_fy"], plan["period"]["end_fy"]
         if start and end and start > end:
             self.item_problem(items, "plan.period.end_fy", f"終了年度（{end}年度）が開始年度（{start}年度）より前です")
-        self.plan_period = (start or 0, end or 0)
+        # Years are checked against the period only when it is one (else its own problem says enough).
+        self.plan_period = (start, end) if start and end and start <= end else (0, 0)
         if self.item_text(items, "plan.replaces"):
             plan["replaces"] = self.item_text(items, "plan.replaces")
         plan["related_plans"] = self.split_lines(self.item_text(items, "plan.related_plans"))
@@ -443,19 +471,20 @@ class DocumentReader(PlanSheetReader):
             measure["schedule"].append(entry)
 
 
-def cols_symbols(plan: dict) -> dict[str, str]:
-    """{symbol or code as written: code} for the plan's marks (its scheme's, its legend or the default)."""
-    from_code = {}
+def cols_symbols(plan: dict) -> tuple[dict[str, str], list[str]]:
+    """({symbol or code as written: code}, [symbols]) of the plan's marks: its scheme's, legend's or the default."""
     evaluation = plan.get("evaluation") or {}
     outcomes = [
         *evaluation.get("levels", []),
         *([evaluation["not_evaluable"]] if evaluation.get("not_evaluable") else []),
     ]
-    for entry in outcomes or plan.get("mark_legend") or DEFAULT_LEGEND:
-        from_code[normalize(entry.get("symbol") or "")] = entry.get("code")
-        from_code[normalize(entry.get("code") or "")] = entry.get("code")
-    from_code.pop("", None)
-    return from_code
+    legend = outcomes or plan.get("mark_legend") or DEFAULT_LEGEND
+    from_written = {}
+    for entry in legend:
+        for written in (entry.get("symbol"), entry.get("code")):
+            if written:
+                from_written[normalize(written)] = entry.get("code")
+    return from_written, [entry.get("symbol") or entry.get("code") for entry in legend]
 
 
 def parse_fy_free_int(text: str) -> int | None:

@@ -51,7 +51,8 @@ class PlanSheetReader:
         self.problems = problems
         self.locator: dict[str, str] = {}
         self.item_headers: dict[str, str] = {}
-        self.symbols: dict[str, str] = {}
+        self.symbols: dict[str, str] = {}  # symbol or code as written → code
+        self.mark_symbols: list[str] = []  # the legend's symbols, for messages
         self.plan_period = (0, 0)
         self.revision_keys: set[str] = set()
         self.department_names: set[str] = set()
@@ -255,7 +256,7 @@ class PlanSheetReader:
             if mark_text:
                 entry["mark"] = self.symbols.get(normalize(mark_text))
                 if entry["mark"] is None:
-                    allowed = "、".join(dict.fromkeys(s for s in self.symbols if not s.isascii()))
+                    allowed = "、".join(self.mark_symbols)
                     self.problem(
                         table, row, "mark", f"{subject}評価「{mark_text}」は凡例にありません（使える記号: {allowed}）"
                     )

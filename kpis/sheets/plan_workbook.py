@@ -72,7 +72,7 @@ def write_table(ws, columns: list, rows: list[list], lists: dict[str, str], *, f
     for offset, values in enumerate(rows, 1):
         for index, value in enumerate(values, 1):
             put(ws, first_row + offset, index, value)
-    ws.freeze_panes = ws.cell(row=first_row + 1, column=1)
+    ws.freeze_panes = f"A{first_row + 1}"
     return first_row + len(rows)
 
 

@@ -2,22 +2,26 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kpis.interchange.bounds import DocumentInputError, parse_document
+from kpis.interchange.bounds import DocumentInputError
 from kpis.interchange.importer import import_plan
+from kpis.interchange.messages import describe_errors, semantic_message
 from kpis.interchange.validation import PlanDocumentError
 from kpis.limits import file_size_problem
+from kpis.sheets.plan_reader import read_plan_file
 from plans.models import Plan
 
 
 class Command(BaseCommand):
     help = (
-        "Create or update plans from interchange documents (JSON); each file is all-or-nothing. A locked year "
+        "Create or update plans from interchange documents (JSON) or plan workbooks (.xlsx, export_plan_workbook); "
+        "each file is all-or-nothing, its problems listed in Japanese (--lang en for English). A locked year "
         "changes only with --correction-reason, what staff entered in the portal goes only with "
         "--delete-missing, a municipality is renamed only with --rename-municipality."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", type=Path)
+        parser.add_argument("--lang", choices=("ja", "en"), default="ja", help="language of the problems listed")
         parser.add_argument(
             "--only-new",
             action="store_true",
@@ -40,14 +44,18 @@ class Command(BaseCommand):
             help="allow the document to change the name, prefecture or slug of the municipality of its code",
         )
 
-    def handle(self, *args, files, only_new, correction_reason, delete_missing, rename_municipality, **options):
+    def handle(self, *args, files, only_new, correction_reason, delete_missing, rename_municipality, lang, **options):
         failed = []
         for path in files:
             try:
-                document = read(path)
+                reading = read_plan_file(path.name, read(path), lang=lang)
             except DocumentInputError as error:
-                failed.append(f"{path}: {error}")
+                failed.append(f"{path}: {semantic_message(str(error), None, lang)}")
                 continue
+            if reading.problems:  # a workbook or a file that is no JSON: its own words, sheet and row
+                failed.append("\n".join(f"{path}: {line}" for line in reading.problems))
+                continue
+            document = reading.document
             if only_new and plan_exists(document):
                 self.stdout.write(f"{path}: {name_of(document)}: already imported, skipped (--only-new)")
                 continue
@@ -59,7 +67,8 @@ class Command(BaseCommand):
                     rename_municipality=rename_municipality,
                 )
             except PlanDocumentError as error:
-                failed.append("\n".join(f"{path}: {where}: {message}" for where, message in error.errors))
+                lines = describe_errors(error.errors, document, lang=lang, locator=reading.locator)
+                failed.append("\n".join(f"{path}: {line}" for line in lines))
                 continue
             plan = result.plan
             verdict = (
@@ -74,11 +83,16 @@ class Command(BaseCommand):
                 for where, what in lines:
                     self.stdout.write(f"{path}: {heading}: {where}: {what}")
         if failed:
-            raise CommandError("nothing was written for these files:\n" + "\n".join(failed))
+            heading = (
+                "nothing was written for these files:"
+                if lang == "en"
+                else "次のファイルは取り込んでいません（何も書き込んでいません）:"
+            )
+            raise CommandError(heading + "\n" + "\n".join(failed))
 
 
 def read(path: Path):
-    """The file's JSON value; DocumentInputError when missing, too big (checked before reading) or not JSON."""
+    """The file's bytes; DocumentInputError when missing or too big (checked before reading)."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -86,7 +100,7 @@ def read(path: Path):
     too_large = file_size_problem(size)
     if too_large:
         raise DocumentInputError(too_large)
-    return parse_document(path.read_bytes())
+    return path.read_bytes()
 
 
 def identity(document) -> tuple[str, str] | None:
