@@ -20,6 +20,7 @@ from plans.localgov import check_digit
 from plans.models import FY_MAX, FY_MIN
 
 FISCAL_YEARS = range(FY_MIN, FY_MAX + 1)  # only a year in range is named by its era
+CODED = re.compile(r"^(取組|分類|改定) ")  # words ending in a printed code: 取組 1-(1)-① の…
 PATH_TOKEN = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
 # Keys of the document in words (Japanese, English); lists name their items from the document itself.
 KEY_WORDS = {
@@ -194,7 +195,8 @@ def join_japanese(parts: list[str]) -> str:
     """取組 3-2 の指標『…』の令和6年度の目標: a space before の after a code or a number, as the plans print."""
     text = parts[0]
     for part in parts[1:]:
-        text += (" の" if text[-1:].isascii() else "の") + part
+        spaced = text[-1:].isascii() or CODED.match(text.rpartition("の")[2] or text)
+        text += (" の" if spaced else "の") + part
     return text
 
 
