@@ -1,9 +1,6 @@
 """Plan-page filters: plain GET parameters, so every filtered view has a shareable URL and needs no JavaScript."""
 
 from django.db.models import Q
-from django.template.defaultfilters import truncatechars
-from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
 
 from kpis import visibility
 from measures.models import MeasureStage, SdgGoal
@@ -43,26 +40,20 @@ class MeasureFilter:
     def active(self) -> bool:
         return any([self.category, self.department, self.sdg, self.mark, self.stage, self.new, self.q])
 
-    def category_options(self):
-        """The category select's options, ready (one per category; a template loop costs more than the query)."""
-        return options(((c.path, f"{c.path} {truncatechars(c.name, 30)}") for c in self.categories), self.category)
-
-    def department_options(self):
-        return options(self.department_choices().values_list("pk", "name"), self.department)
-
-    def sdg_options(self):
-        return options(
-            ((number, f"{number}. {name}") for number, name in self.sdg_choices().values_list("number", "name")),
-            self.sdg,
+    def department_choices(self) -> list[tuple[int, str]]:
+        """(pk, name) of the departments that own measures of this plan, in name order."""
+        return list(
+            Department.objects.filter(ownerships__measure__plan=self.plan)
+            .distinct()
+            .order_by("name")
+            .values_list("pk", "name")
         )
 
-    def department_choices(self):
-        """The departments that own measures of this plan, in name order."""
-        return Department.objects.filter(ownerships__measure__plan=self.plan).distinct().order_by("name")
-
-    def sdg_choices(self):
-        """The SDGs goals the plan's measures name."""
-        return SdgGoal.objects.filter(measures__plan=self.plan).distinct().order_by("number")
+    def sdg_choices(self) -> list[tuple[int, str]]:
+        """(number, name) of the SDGs goals the plan's measures name."""
+        return list(
+            SdgGoal.objects.filter(measures__plan=self.plan).distinct().order_by("number").values_list("number", "name")
+        )
 
     def stage_choices(self) -> list[tuple[int, str]]:
         """(stage, label) for the lifecycle stages the plan's measures use; labels from the plan's legend."""
@@ -100,12 +91,3 @@ class MeasureFilter:
                 Q(name__icontains=self.q) | Q(overview__icontains=self.q) | Q(code__icontains=self.q)
             )
         return queryset.distinct()
-
-
-def options(choices, selected):
-    """``<option>`` elements for (value, label) pairs, the selected value marked."""
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        ((value, mark_safe(" selected") if value == selected else "", label) for value, label in choices),
-    )

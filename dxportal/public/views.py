@@ -4,11 +4,9 @@ import json
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.urls import reverse
 
-from dxportal.public.cells import MarkBadges, measure_url_maker
+from dxportal.public.cells import MarkCells
 from dxportal.public.filters import MeasureFilter
 from dxportal.public.opendata import csv_response
 from dxportal.public.published import (
@@ -89,22 +87,22 @@ def plan_detail(request, municipality, plan):
     ):
         listings.setdefault(measure_id, []).append((category_id, is_primary))
     years = plan.fiscal_years
-    badges = MarkBadges(plan)
-    measure_url = measure_url_maker(plan)
-    new_badge = format_html(' <span class="badge">{}</span>', gettext("新規"))
-    relisted_badge = format_html(' <span class="badge">{}</span>', gettext("再掲"))
+    # Each category's rows for plans/plan_detail.html. The year cells of a row come from
+    # plans/_mark_cells.html, rendered once per distinct row of marks (MarkCells): measures share few.
+    cells = MarkCells(plan)
     by_category: dict[int, list] = {}
     for pk, key, code, name, is_new in measures:
         by_year = marks.get(pk, {})
-        link = format_html('<th scope="row"><a href="{}">{}{}</a>', measure_url(key), f"{code} " if code else "", name)
-        cells = "".join(f"<td>{badges[by_year.get(fy, '')]}</td>" for fy in years)
+        row = {
+            "url": reverse("measure", args=[plan.municipality.slug, plan.slug, key]),
+            "code": code,
+            "name": name,
+            "is_new": is_new,
+            "cells": cells[tuple(by_year.get(fy, "") for fy in years)],
+        }
         for category_id, is_primary in listings.get(pk, ()):
-            badge = (new_badge if is_new else "") + ("" if is_primary else relisted_badge)
-            by_category.setdefault(category_id, []).append(
-                f"\n    <tr>\n      {link}{badge}</th>\n      {cells}\n    </tr>\n    "
-            )
-    # Each category's table rows, ready: the one loop per mark cell would cost most of the page's time.
-    rows = [{"category": c, "body": mark_safe("".join(by_category.get(c.pk, [])))} for c in categories]
+            by_category.setdefault(category_id, []).append({**row, "relisted": not is_primary})
+    rows = [{"category": c, "measures": by_category.get(c.pk, [])} for c in categories]
     return render(
         request,
         "plans/plan_detail.html",
