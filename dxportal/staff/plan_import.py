@@ -1,0 +1,257 @@
+"""計画の取込 in the admin: HQ uploads its plan (.xlsx workbook or .json) → preview → confirm.
+
+- /manage/plans/plan/import/: the upload form (and the blank workbook for the user's municipality). The
+  file is read exactly as ``manage.py import_plan`` reads it (kpis.sheets.plan_reader.read_plan_file) and
+  every problem is listed in Japanese, naming sheet, row and column. Only HQ of the municipality the file
+  names (registered first: 団体コードで追加) may bring it in; superusers may for any.
+- The preview runs the import in a transaction that is rolled back and lists what would be created,
+  changed and removed: categories, measures, KPIs, yearly values and marks.
+- The upload waits for the confirmation in the database (kpis.sheets.uploads), not on the app server,
+  and is taken once: confirming writes it with the same import_plan, all or nothing.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
+
+from kpis.interchange.importer import import_plan
+from kpis.interchange.messages import describe_errors
+from kpis.interchange.validation import PlanDocumentError
+from kpis.limits import file_size_problem
+from kpis.models import IndicatorValue
+from kpis.sheets.plan_reader import read_plan_file
+from kpis.sheets.plan_workbook import template_workbook
+from kpis.sheets.uploads import keep_upload, take_upload
+from measures.models import MeasureMark
+from plans import access
+from plans.models import Municipality, Plan
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXAMPLES = 12  # names listed per kind of change in the preview
+ALREADY_TAKEN = (
+    "この取込は既に確定したか、保存期限が切れています。計画の一覧で確かめ、必要ならもう一度ファイルを選んでください"
+)
+
+
+class PlanUploadForm(forms.Form):
+    plan_file = forms.FileField(
+        label="計画のファイル",
+        help_text="計画のワークブック（.xlsx）か計画のJSON（.json）。取り込む前に内容を確認できます",
+    )
+
+    def clean_plan_file(self):
+        upload = self.cleaned_data["plan_file"]
+        problem = file_size_problem(upload.size)
+        if problem:
+            raise ValidationError(problem)
+        if not upload.name.lower().endswith((".xlsx", ".json")):
+            raise ValidationError(f"「{upload.name}」は読み込めません（.xlsx か .json のファイルを選んでください）")
+        return upload
+
+
+class ConfirmForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    filename = forms.CharField(widget=forms.HiddenInput, max_length=255)
+
+
+@dataclass
+class Change:
+    kind: str
+    created: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.created or self.changed or self.removed)
+
+
+def plan_rows(plan: Plan | None) -> dict[str, dict[str, tuple]]:
+    """{kind: {name shown: the fields a change shows in}} of a plan, for comparing before and after."""
+    rows: dict[str, dict[str, tuple]] = {kind: {} for kind in ("分類", "取組", "指標", "目標・実績", "評価")}
+    if plan is None or plan.pk is None:
+        return rows
+    for category_path, name, level, description in plan.categories.values_list(
+        "path", "name", "level_name", "description"
+    ):
+        rows["分類"][f"分類 {category_path}"] = (name, level, description)
+    for key, *fields in plan.measures.values_list("key", "name", "code", "overview", "is_managed"):
+        rows["取組"][f"取組 {key}"] = tuple(fields)
+    indicators = plan.indicators.values_list(
+        "measure__key", "category__path", "name", "unit", "kind", "direction", "cumulative", "baseline_text"
+    )
+    for measure, category, name, *fields in indicators:
+        rows["指標"][owner_words(measure, category, name)] = tuple(fields)
+    values = IndicatorValue.objects.filter(indicator__plan=plan).values_list(
+        "indicator__measure__key",
+        "indicator__category__path",
+        "indicator__name",
+        "fiscal_year",
+        "target_text",
+        "actual_text",
+        "override",
+        "override_reason",
+    )
+    for measure, category, name, fiscal_year, target, actual, override, reason in values:
+        rows["目標・実績"][f"{owner_words(measure, category, name)} {fiscal_year}年度"] = (target, actual)
+        if override:
+            rows["評価"][f"{owner_words(measure, category, name)} {fiscal_year}年度"] = (override, reason)
+    marks = MeasureMark.objects.filter(measure__plan=plan).exclude(override="")
+    for key, fiscal_year, override, reason in marks.values_list(
+        "measure__key", "fiscal_year", "override", "override_reason"
+    ):
+        rows["評価"][f"取組 {key} {fiscal_year}年度"] = (override, reason)
+    return rows
+
+
+def owner_words(measure: str | None, category: str | None, name: str) -> str:
+    return f"取組 {measure} の指標『{name}』" if measure else f"分類 {category} の指標『{name}』"
+
+
+def compare(before: dict[str, dict], after: dict[str, dict]) -> list[Change]:
+    changes = []
+    for kind in before:
+        old, new = before[kind], after[kind]
+        changes.append(
+            Change(
+                kind,
+                created=[name for name in new if name not in old],
+                changed=[name for name in new if name in old and new[name] != old[name]],
+                removed=[name for name in old if name not in new],
+            )
+        )
+    return changes
+
+
+@dataclass
+class Preview:
+    document: dict | None = None
+    problems: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    plan_title: str = ""
+    new_plan: bool = False
+
+
+def preview(user, filename: str, data: bytes) -> Preview:
+    """What importing the file would do (nothing is kept), or its problems in Japanese."""
+    reading = read_plan_file(filename, data)
+    if reading.problems:
+        return Preview(problems=reading.problems)
+    document = reading.document
+    refusal = permission_problem(user, document)
+    if refusal:
+        return Preview(problems=[refusal])
+    existing = Plan.objects.filter(
+        municipality__code=document["municipality"]["code"], slug=document["plan"]["slug"]
+    ).first()
+    before = plan_rows(existing)
+    with transaction.atomic():
+        try:
+            plan = import_plan(document).plan
+        except PlanDocumentError as error:
+            transaction.set_rollback(True)
+            return Preview(problems=describe_errors(error.errors, document, locator=reading.locator))
+        after = plan_rows(plan)
+        transaction.set_rollback(True)
+    return Preview(document, [], compare(before, after), document["plan"]["title"], existing is None)
+
+
+def permission_problem(user, document) -> str | None:
+    """Only HQ of the municipality the file names (and superusers) bring its plan in."""
+    code = str((document.get("municipality") or {}).get("code", "")) if isinstance(document, dict) else ""
+    municipality = Municipality.objects.filter(code=code).first()
+    if access.is_superuser(user):
+        return None
+    if municipality is None:
+        return f"団体コード「{code}」の団体はまだ登録されていません（ポータルの管理者に「団体コードで追加」を依頼してください）"
+    if not access.is_hq(user, municipality.pk):
+        return f"{municipality}の計画は、{municipality}のDX推進本部の職員だけが取り込めます"
+    return None
+
+
+class PlanImportMixin:
+    """For the Plan ModelAdmin: 計画の取込 (upload → preview → confirm) and the blank workbook."""
+
+    def get_urls(self):
+        site = self.admin_site
+        return [
+            path("import/", site.admin_view(self.import_view), name="plans_plan_import"),
+            path("import/confirm/", site.admin_view(self.confirm_view), name="plans_plan_import_confirm"),
+            path("import/template/", site.admin_view(self.template_view), name="plans_plan_import_template"),
+        ] + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import_plans": access.is_hq(request.user)}
+        return super().changelist_view(request, extra_context)
+
+    def import_context(self, request, **context):
+        return {**self.admin_site.each_context(request), "opts": self.opts, "title": "計画の取込", **context}
+
+    def import_view(self, request):
+        if not access.is_hq(request.user):
+            raise PermissionDenied
+        form = PlanUploadForm(request.POST or None, request.FILES or None)
+        context = {"form": form}
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["plan_file"]
+            data = upload.read()
+            result = preview(request.user, upload.name, data)
+            context["preview"] = result
+            if not result.problems:
+                context["confirm"] = ConfirmForm(initial={"token": keep_upload(data), "filename": upload.name})
+        return TemplateResponse(request, "admin/plans/plan/import_plan.html", self.import_context(request, **context))
+
+    @method_decorator(require_POST)
+    def confirm_view(self, request):
+        if not access.is_hq(request.user):
+            raise PermissionDenied
+        form = ConfirmForm(request.POST)
+        token, filename = (form.cleaned_data["token"], form.cleaned_data["filename"]) if form.is_valid() else ("", "")
+        with transaction.atomic():
+            data = take_upload(token) if token else None  # once: a second confirmation finds nothing
+            if data is None:
+                messages.error(request, ALREADY_TAKEN)
+                return HttpResponseRedirect(reverse("admin:plans_plan_import"))
+            reading = read_plan_file(filename, data)
+            problems = reading.problems or [p for p in [permission_problem(request.user, reading.document)] if p]
+            if not problems:
+                try:
+                    result = import_plan(reading.document)
+                except PlanDocumentError as error:
+                    problems = describe_errors(error.errors, reading.document, locator=reading.locator)
+            if problems:  # the file changed nothing; it stays for another try
+                transaction.set_rollback(True)
+                context = {"form": PlanUploadForm(), "preview": Preview(problems=problems)}
+                return TemplateResponse(
+                    request, "admin/plans/plan/import_plan.html", self.import_context(request, **context)
+                )
+        plan = result.plan
+        messages.success(
+            request,
+            f"{plan}を取り込みました（追加 {result.created}、変更 {result.updated}、削除 {result.deleted}）。"
+            f"状態: {plan.get_status_display()}",
+        )
+        return HttpResponseRedirect(reverse("admin:plans_plan_change", args=[plan.pk]))
+
+    def template_view(self, request):
+        """The blank plan workbook for the user's municipality (this fiscal year and the four after it)."""
+        municipality = access.hq_municipalities(request.user).order_by("code").first()
+        if municipality is None and not access.is_superuser(request.user):
+            raise PermissionDenied
+        today = datetime.date.today()
+        start = today.year if today.month >= 4 else today.year - 1
+        workbook = template_workbook(municipality, start_fy=start, end_fy=start + 4)
+        response = HttpResponse(content_type=XLSX)
+        name = f"{municipality.code if municipality else 'plan'}-plan-workbook.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        workbook.save(response)
+        return response
