@@ -1,5 +1,6 @@
 """The plan workbook: a seed plan survives workbook → import → export unchanged; what staff type is read."""
 
+import copy
 import io
 import json
 
@@ -13,9 +14,10 @@ from kpis.interchange.importer import import_plan
 from kpis.sheets.plan_columns import parse_year_header, read_number
 from kpis.sheets.plan_reader import read_plan_workbook
 from kpis.sheets.plan_values import parse_fy
-from kpis.sheets.plan_workbook import template_workbook
+from kpis.sheets.plan_workbook import plan_workbook, template_workbook
 from plans.models import Municipality, Plan
 from tests.conftest import FIXTURES
+from tests.test_evaluation_plan import TEST_PLAN
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +126,11 @@ def small_workbook(**changes) -> bytes:
             ["計画期間（開始年度）", "令和7年度"],
             ["計画期間（終了年度）", "R9"],
         ],
-        "分類": [["分類番号", "名称", "階層名"], ["1", "市民サービスのＤＸ", "施策の柱"], ["1/(1)", "手続のオンライン化", "施策"]],
+        "分類": [
+            ["分類番号", "名称", "階層名"],
+            ["1", "市民サービスのＤＸ", "施策の柱"],
+            ["1/(1)", "手続のオンライン化", "施策"],
+        ],
         "取組": [
             ["取組キー", "取組名", "分類", "担当課", "SDGs", "スケジュール（令和7年度）", "スケジュール（2026年度）"],
             ["1-1", "電子申請の拡充", "1/(1)", "地域情報課", "９、１１", "対象手続の拡大", "［継続］"],
@@ -136,7 +142,10 @@ def small_workbook(**changes) -> bytes:
             ["1-1", "電子申請できる手続の数", "件", "数値", "１２０件", "１３５件", "１５０"],
             ["1-2", "キャッシュレス決済の導入", None, "定性", "導入", "一部導入", None],
         ],
-        "評価": [["取組キー", "指標名", "年度", "評価", "評価の理由"], ["1-2", None, "令和7年度", "↗", "予定より多くの窓口で導入"]],
+        "評価": [
+            ["取組キー", "指標名", "年度", "評価", "評価の理由"],
+            ["1-2", None, "令和7年度", "↗", "予定より多くの窓口で導入"],
+        ],
     }
     for name, changed in changes.items():
         rows[name] = changed
@@ -178,3 +187,26 @@ def test_a_workbook_typed_by_hand_becomes_the_document():
     assert plan.measures.get(key="1-1").kpis.get().values.get(fiscal_year=2025).computed == "exceeded"
     mark = plan.measures.get(key="1-2").marks.get(fiscal_year=2025)
     assert (mark.override, mark.override_reason) == ("exceeded", "予定より多くの窓口で導入")
+
+
+def test_a_plan_with_its_own_scheme_round_trips_with_its_published_grades(tmp_path):
+    document = copy.deepcopy(TEST_PLAN)
+    document["measures"][0]["kpis"][1]["values"][0].update(mark="c", override_reason="公表資料では C")
+    # The synthetic テスト市 is in no official list: registered first, as add_municipality would.
+    Municipality.objects.create(code="990001", name="テスト市", prefecture="テスト県", slug="test-city")
+    path = tmp_path / "scheme.xlsx"
+    with transaction.atomic():
+        plan = import_plan(document).plan
+        expected = export_plan(plan)
+        plan_workbook(plan).save(path)
+        transaction.set_rollback(True)
+    workbook = load_workbook(path)
+    scheme = [row for row in workbook["計画"].iter_rows(values_only=True) if row[1] in ("a", "b", "c", "d")]
+    assert scheme[0][:5] == ("段階", "a", "A", "目標より進んでいる", 1.1)
+    assert scheme[-1][:4] == ("評価できない", "d", "D", "評価できない")
+    marks = [row for row in workbook["評価"].iter_rows(values_only=True) if row[4]]
+    assert marks[1:] == [
+        ("1-1", None, "オンライン申請件数", "令和5年度", "C", "公表資料では C", None, None, None, None)
+    ]
+    call_command("import_plan", str(path), stdout=io.StringIO())
+    assert export_plan(Plan.objects.get(slug="test-plan")) == expected

@@ -112,19 +112,24 @@ def category_rows(categories: list[dict], prefix: str = ""):
         yield from category_rows(category.get("children", []), path)
 
 
-def cell_needs_number(cell: dict | None, unit: str) -> bool:
-    """True when the printed text does not give the document's number (the 数値 column must say it)."""
+def cell_needs_number(cell: dict | None, kpi: dict) -> bool:
+    """True when reading the printed text would not give the document's number (the 数値 column says it).
+
+    The reader takes the number in the text (kpis.sheets.plan_columns.read_number); a numeric KPI's text
+    without one (集計中) needs its number, or なし, written beside it.
+    """
     if not cell:
         return False
-    derived, ok = cols.read_number(cell.get("text", ""), unit)
+    derived, ok = cols.read_number(cell.get("text", ""), kpi.get("unit", ""))
+    if not ok and kpi.get("kind") == "numeric":
+        return True
+    read = derived if ok else None
     stored = cell.get("value")
-    if stored is None:
-        return derived is not None
-    return not ok or derived is None or derived != Decimal(str(stored))
+    return (read is None) != (stored is None) or (stored is not None and read != Decimal(str(stored)))
 
 
-def number_cell(cell: dict | None, unit: str) -> str | int | float:
-    if not cell_needs_number(cell, unit):
+def number_cell(cell: dict | None, kpi: dict) -> str | int | float:
+    if not cell_needs_number(cell, kpi):
         return ""
     return cols.NO_NUMBER if cell.get("value") is None else cell["value"]
 
@@ -251,7 +256,7 @@ def kpi_row(owner: list[str], kpi: dict, years: list[int]) -> list:
         label_of(cols.DIRECTIONS, kpi.get("direction", "higher")),
         yes(kpi.get("cumulative")),
         baseline.get("text", ""),
-        number_cell(baseline or None, unit),
+        number_cell(baseline or None, kpi),
         fy_text(baseline.get("fy")),
         kpi.get("definition", ""),
         kpi.get("introduced_in") or "",
@@ -263,11 +268,11 @@ def kpi_row(owner: list[str], kpi: dict, years: list[int]) -> list:
 
 def mark_rows(owner: list[str], kpi: dict, marks: dict[str, str]) -> list[list]:
     """The 評価 rows of one KPI: marks that differ from the computed ones, notes, numbers text cannot give."""
-    unit, rows = kpi.get("unit", ""), []
+    rows = []
     for value in kpi.get("values", []):
         mark = value.get("mark") if value.get("mark") != value.get("computed") else None
-        target_number = number_cell(value.get("target"), unit)
-        actual_number = number_cell(value.get("actual"), unit)
+        target_number = number_cell(value.get("target"), kpi)
+        actual_number = number_cell(value.get("actual"), kpi)
         extra = [value.get("achievement_text", ""), value.get("note", ""), target_number, actual_number]
         empty = not value.get("target") and not value.get("actual")
         if mark or any(v != "" for v in extra) or empty:
