@@ -243,10 +243,6 @@ class PlanYear(models.Model):
     def __str__(self):
         return f"{self.plan} {self.fiscal_year} {self.get_status_display()}"
 
-    @property
-    def is_public(self) -> bool:
-        return self.status in (self.Status.PUBLISHED, self.Status.LOCKED)
-
 
 class DepartmentReport(models.Model):
     """A department's report of its actuals for a plan year: submitted by staff, approved or returned by HQ."""

@@ -9,13 +9,13 @@ from django.db.models import Count
 from django.db.models.functions import Substr
 from django.shortcuts import get_object_or_404, render
 
-from dxportal.public.published import PUBLISHED, latest_mark, measure_listing, published_prefectures
+from dxportal.public.published import latest_mark, published_prefectures, with_public_listing
 from measures.models import Measure, PriorityArea
-from plans.models import Municipality
+from plans.models import Municipality, Plan
 
 
 def published_municipalities():
-    return Municipality.objects.filter(plans__status=PUBLISHED).distinct().order_by("code")
+    return Municipality.objects.filter(plans__status=Plan.Status.PUBLISHED).distinct().order_by("code")
 
 
 def chosen_prefecture(request, prefectures: list[dict]) -> dict | None:
@@ -37,7 +37,7 @@ def compare_index(request):
     areas = list(PriorityArea.objects.order_by("pk"))
     prefectures = published_prefectures()
     prefecture = chosen_prefecture(request, prefectures)
-    tagged = Measure.tags.through.objects.filter(measure__plan__status=PUBLISHED)
+    tagged = Measure.tags.through.objects.filter(measure__plan__status=Plan.Status.PUBLISHED)
     if prefecture:
         code = prefecture["code"]
         columns = [(m.pk, m.name, "") for m in published_municipalities().filter(code__startswith=code)]
@@ -96,7 +96,7 @@ def compare_area(request, area):
         total = sum(row["counts"]["measures"] for row in rows if row["counts"])
         return render(request, "measures/compare.html", {**context, "by_prefecture": rows, "measure_count": total})
     code = prefecture["code"]
-    measures = measure_listing(tagged.filter(plan__municipality__code__startswith=code)).order_by(
+    measures = with_public_listing(tagged.filter(plan__municipality__code__startswith=code)).order_by(
         "plan__municipality__code", "-plan__period_start_fy", "plan__slug", "position"
     )
     columns = {

@@ -3,7 +3,7 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from dxportal.public.published import latest_mark, measure_listing
+from dxportal.public.published import latest_mark, with_public_listing
 from measures.models import Measure
 from plans.models import Department
 
@@ -15,7 +15,7 @@ def department_page(request, municipality, pk):
     children = list(department.children.all())
     owners = [department.pk] + [child.pk for child in children]
     measures = list(
-        measure_listing(Measure.objects.published().filter(ownerships__department__in=owners).distinct()).order_by(
+        with_public_listing(Measure.objects.published().filter(ownerships__department__in=owners).distinct()).order_by(
             "plan__municipality__code", "-plan__period_start_fy", "plan__slug", "position"
         )
     )

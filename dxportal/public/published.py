@@ -10,31 +10,20 @@ from django.db.models import Count, Max, Prefetch, Q
 from django.db.models.functions import Substr
 
 from kpis import visibility
-from kpis.models import IndicatorValue, PlanYear
+from kpis.models import PlanYear
 from kpis.visibility import PUBLIC_YEAR_STATUSES
 from measures.models import MeasureDepartment, MeasureListing
 from plans.marks import MARK_ORDER, final_mark_expression
 from plans.models import Department, Plan
 
-PUBLISHED = Plan.Status.PUBLISHED
 
-
-def public_marks():
-    """Prefetch of a measure's public yearly marks into ``measure.public_marks``."""
-    return Prefetch("marks", queryset=visibility.public_marks(), to_attr="public_marks")
-
-
-def public_values():
-    """Prefetch of an indicator's values annotated with ``actual_public``; callers ``mask`` them before showing."""
-    return Prefetch("values", queryset=IndicatorValue.objects.with_publication())
-
-
-def measure_listing(queryset):
-    """Measures with their listings (category), owners (department) and public marks."""
+def with_public_listing(queryset):
+    """The measures with what a public list shows: plan and municipality, listings (category), owners
+    (department) and, in ``measure.public_marks``, the marks residents may see (kpis.visibility)."""
     return queryset.select_related("plan__municipality").prefetch_related(
         Prefetch("listings", queryset=MeasureListing.objects.select_related("category")),
         Prefetch("ownerships", queryset=MeasureDepartment.objects.select_related("department")),
-        public_marks(),
+        Prefetch("marks", queryset=visibility.public_marks(), to_attr="public_marks"),
     )
 
 
@@ -75,7 +64,7 @@ def public_departments(municipality) -> list[Department]:
         Department.objects.filter(municipality=municipality).annotate(
             measure_count=Count(
                 "ownerships__measure",
-                filter=Q(ownerships__measure__plan__status=PUBLISHED),
+                filter=Q(ownerships__measure__plan__status=Plan.Status.PUBLISHED),
                 distinct=True,
             )
         )
@@ -125,7 +114,7 @@ def prefecture_plans(code: str) -> list[Plan]:
 def recent_publications(limit: int = 10) -> list[PlanYear]:
     """The latest published fiscal years (actuals and marks made public) of published plans, newest first."""
     return list(
-        PlanYear.objects.filter(plan__status=PUBLISHED, status__in=PUBLIC_YEAR_STATUSES)
+        PlanYear.objects.filter(plan__status=Plan.Status.PUBLISHED, status__in=PUBLIC_YEAR_STATUSES)
         .select_related("plan__municipality")
         .order_by("-published_at", "plan__municipality__code", "plan__slug", "-fiscal_year")[:limit]
     )
