@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from kpis.formulas import looks_like_formula
 from kpis.interchange.exporter import export_plan
 from kpis.sheets import plan_columns as cols
 from kpis.sheets.plan_columns import Column, label_of, year_header
@@ -24,7 +25,6 @@ HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
 BOLD = Font(bold=True)
 TOP = Alignment(vertical="top", wrap_text=True)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def put(ws, row: int, column: int, value, *, header: bool = False, required: bool = False):
@@ -35,7 +35,7 @@ def put(ws, row: int, column: int, value, *, header: bool = False, required: boo
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
-        if value.startswith(FORMULA_START):
+        if looks_like_formula(value):
             cell.quotePrefix = True
     if header:
         cell.font, cell.fill = BOLD, (REQUIRED_FILL if required else HEADER_FILL)
