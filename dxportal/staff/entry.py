@@ -17,7 +17,7 @@ from django.urls import reverse
 from kpis import access as kpis_access
 from kpis import workflow
 from kpis.entry import ENTERED_FIELDS, ActualEntry, Entered, EntryValidationError, merge, save_entries
-from kpis.models import DepartmentReport, Indicator, IndicatorValue
+from kpis.models import DepartmentReport, Indicator, IndicatorValue, PlanYear
 from kpis.workflow import current_entry_year
 from plans import access
 from plans.fiscal import label as fy_label
@@ -85,7 +85,7 @@ def entry_rows(user, plan, fiscal_year) -> list[EntryRow]:
         for v in IndicatorValue.objects.filter(indicator__in=indicators, fiscal_year__in=[fiscal_year, fiscal_year - 1])
     }
     blocker = workflow.entry_blockers(user, plan, fiscal_year)
-    correctable = access.can_correct(user, plan) and workflow.year_status(plan, fiscal_year) == "locked"
+    correctable = access.can_correct(user, plan) and workflow.year_status(plan, fiscal_year) == PlanYear.Status.LOCKED
     rows = []
     for indicator in indicators:
         value = values.get((indicator.pk, fiscal_year))
