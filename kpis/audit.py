@@ -23,6 +23,7 @@ SOURCE_LABELS = {
     "import": "取込",
     "plan_import": "計画書の取込",
     "workflow": "年度の手続",
+    "publication": "計画の公開状態",
     "correction": "訂正",
 }
 CORRECTION_LABEL = SOURCE_LABELS["correction"]

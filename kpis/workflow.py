@@ -1,4 +1,8 @@
-"""The yearly reporting workflow of a plan: department reports, HQ review, publication and locking.
+"""The workflow of a plan: publishing the plan itself, and its yearly reporting (department reports, HQ
+review, publication and locking of a year).
+
+A plan arrives as a draft (import_plan, 計画の取込): only its own staff see it, in the preview. HQ of its
+municipality publishes it (``publish_plan``): its pages, sitemaps, open data and static files then show it.
 
 Per plan × fiscal year (``PlanYear``): open → published → locked.
 Per department inside it (``DepartmentReport``): open → submitted → approved, or returned (差戻し, with a
@@ -21,7 +25,7 @@ from measures.models import MeasureDepartment
 from plans import access
 from plans.fiscal import label as fy_label
 from plans.generations import bump_after_commit
-from plans.models import Department
+from plans.models import Department, Plan
 
 Report = DepartmentReport.Status
 Year = PlanYear.Status
@@ -34,6 +38,43 @@ class WorkflowError(Exception):
 def year_status(plan, fiscal_year: int) -> str:
     status = PlanYear.objects.filter(plan=plan, fiscal_year=fiscal_year).values_list("status", flat=True).first()
     return status or Year.OPEN
+
+
+def _plan_for_update(plan) -> Plan:
+    return Plan.objects.select_for_update().select_related("municipality").get(pk=plan.pk)
+
+
+@transaction.atomic
+def publish_plan(*, user, plan) -> Plan:
+    """Publish a draft plan: residents see its pages from the commit on (the cached pages of its
+    municipality and the index pages are rendered again, the static files written again)."""
+    if not access.can_publish(user, plan):
+        raise PermissionDenied("計画を公開する権限がありません（その団体の推進本部のみ）")
+    plan = _plan_for_update(plan)
+    if plan.status == Plan.Status.PUBLISHED:
+        raise WorkflowError(f"{plan.title}は既に公開されています")
+    if not plan.measures.exists():
+        raise WorkflowError(f"{plan.title}には取組が1つもないため公開できません（計画の取込で取組を入れてください）")
+    plan.status = Plan.Status.PUBLISHED
+    audit.record(plan, user=user, source="publication", reason="公開")
+    plan.save(update_fields=["status"])
+    bump_after_commit(plan.municipality_id)
+    return plan
+
+
+@transaction.atomic
+def withdraw_plan(*, user, plan) -> Plan:
+    """Take a published plan off the public site again (a draft: only its staff see it, in the preview)."""
+    if not access.can_publish(user, plan):
+        raise PermissionDenied("計画の公開を取りやめる権限がありません（その団体の推進本部のみ）")
+    plan = _plan_for_update(plan)
+    if plan.status != Plan.Status.PUBLISHED:
+        raise WorkflowError(f"{plan.title}は公開されていません（下書きです）")
+    plan.status = Plan.Status.DRAFT
+    audit.record(plan, user=user, source="publication", reason="下書きに戻す")
+    plan.save(update_fields=["status"])
+    bump_after_commit(plan.municipality_id)
+    return plan
 
 
 def plan_year(plan, fiscal_year: int, user=None) -> PlanYear:
