@@ -117,6 +117,7 @@ def test_a_full_publish_writes_each_public_page_in_both_languages_as_the_views_r
         "mini/plan.csv",
         "mini/plan.json",
         "mini/roadmap/index.html",
+        "mini/summary.csv",
         "mini/summary/2023/index.html",
         "mini/summary/2024/index.html",
         "mini/summary/2025/index.html",
@@ -308,6 +309,25 @@ def test_a_page_that_fails_to_render_keeps_its_municipalitys_old_files_and_reque
     outcome = drain(site)
     assert outcome.failed == {"noshiro": "/noshiro/mini/: RuntimeError: the database went away"}
     assert {f: (site / f).read_bytes() for f in files(site) if f.parts[0] == "noshiro"} == before
+    assert queued() == ["noshiro"]
+
+
+def test_an_index_page_that_fails_to_render_keeps_the_index_files_and_every_request(site, mini_plan, monkeypatch):
+    publish_all(site)
+    home = (site / "index.html").read_bytes()
+    request_publication(municipality=mini_plan.municipality)
+
+    render = static_site.Renderer.render
+
+    def home_fails(renderer, path):
+        if path == "/":
+            raise static_site.PublishError("/: RuntimeError: the database went away")
+        return render(renderer, path)
+
+    monkeypatch.setattr(static_site.Renderer, "render", home_fails)
+    outcome = drain(site)
+    assert outcome.failed == {static_site.INDEX_PAGES: "/: RuntimeError: the database went away"}
+    assert (site / "index.html").read_bytes() == home
     assert queued() == ["noshiro"]
 
 

@@ -11,7 +11,7 @@ and the body of each ``200`` is written to the path nginx's ``try_files`` looks 
     /noshiro/dx-plan-2023/measures/1-%281%29-%E2%91%A0/ -> noshiro/dx-plan-2023/measures/1-(1)-①/index.html
 
 The pages are those the sitemaps list, in Japanese and English, so only published plans ever reach
-the directory: a municipality's (its sitemap's sections, its plans' plan.json and plan.csv, its
+the directory: a municipality's (its sitemap's sections, its plans' plan.json, plan.csv and summary.csv, its
 sitemap.xml), and the cross-municipality ones (the portal sitemap's: home, compare, prefectures;
 the sitemap index, sitemap-portal.xml and robots.txt). A query-string variant (``?pref=05``, a
 filtered plan table) is no file: nginx sends it to Django.
@@ -54,6 +54,7 @@ PAGE_CACHE_MIDDLEWARE = "dxportal.public.middleware.PublicPageCacheMiddleware"
 LOCK_NAME = ".publish.lock"  # dot files are never pages: nginx does not serve them (docs/deploy.md)
 TEMP_SUFFIX = ".tmp"
 INDEX_DIRECTORIES = ("pref", "compare")  # cross-municipality pages below the top level
+INDEX_PAGES = "(index pages)"  # in Outcome.failed: home, compare, prefectures, sitemap index, robots.txt
 
 
 class PublishError(Exception):
@@ -92,7 +93,10 @@ def municipality_paths(municipality: Municipality) -> list[str]:
     for language in languages():
         with translation.override(language):
             for plan in pages.plans:
-                paths += [reverse(name, args=[municipality.slug, plan.slug]) for name in ("plan-json", "plan-csv")]
+                paths += [
+                    reverse(name, args=[municipality.slug, plan.slug])
+                    for name in ("plan-json", "plan-csv", "plan-summary-csv")
+                ]
     return [*paths, reverse("sitemap-municipality", args=[municipality.slug])]
 
 
@@ -274,7 +278,7 @@ class Outcome:
     written: list[PurePosixPath] = field(default_factory=list)
     unchanged: int = 0
     removed: list[PurePosixPath] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)  # municipality slug -> the error
+    failed: dict[str, str] = field(default_factory=dict)  # municipality slug (or INDEX_PAGES) -> the error
 
     def add(self, other: "Outcome") -> None:
         self.written += other.written
@@ -360,7 +364,8 @@ def publish(
     the queue (``plans.publication``; with everything, every request read before the rebuild).
 
     A municipality whose page fails to render keeps its old files and its request, and is named in
-    ``failed``; the others go on. A request renewed while the files were written stays queued.
+    ``failed``; the others go on. If an index page fails, the index pages keep their old files and
+    every request stays queued. A request renewed while the files were written stays queued.
     """
     outcome = Outcome()
     with publishing(root):
@@ -372,9 +377,14 @@ def publish(
                 outcome.failed[municipality.slug] = str(error)
             if progress:
                 progress(done, len(municipalities))
-        outcome.add(publish_index(root, renderer))
+        try:
+            outcome.add(publish_index(root, renderer))
+        except PublishError as error:
+            outcome.failed[INDEX_PAGES] = str(error)
         outcome.removed += prune(root)
         served = requests if everything else {m.pk: requests[m.pk] for m in municipalities if m.pk in requests}
+        if INDEX_PAGES in outcome.failed:
+            served = {}  # every request stays, so the next round writes the index pages again
         failed = {m.pk for m in municipalities if m.slug in outcome.failed}
         remove_requests(done={pk: at for pk, at in served.items() if pk not in failed})
     return outcome

@@ -69,7 +69,7 @@ class Command(BaseCommand):
             outcome = static_site.publish(root, chosen, renderer, self.progress("municipalities"))
         self.report(outcome, time.perf_counter() - started)
         if outcome and outcome.failed:
-            raise CommandError(f"{len(outcome.failed)} municipalities failed; their old files stay")
+            raise CommandError(f"not published: {', '.join(outcome.failed)}; their old files stay")
 
     def find(self, keys: list[str]) -> list[Municipality]:
         found = []
