@@ -18,12 +18,15 @@ from plans.models import Category
 
 @dataclass
 class SummaryRow:
+    """One row of 目標達成状況: every level of the plan's scheme with its count and share, and the total.
+
+    The web page, the review workbook, the JSON (``as_dict``) and the summary CSV all print these rows,
+    every level included even when its count is 0, so the counts always add up to the total.
+    """
+
     category: Category | None  # None = the whole plan
     fiscal_year: int
     counts: dict[str, int] = field(default_factory=lambda: {m.value: 0 for m in MARK_ORDER})
-    # The interchange JSON carries percentages for plans with a scheme of their own; the default
-    # scheme's rows stay as they were exported before schemes existed.
-    with_percent: bool = False
 
     @property
     def total(self) -> int:
@@ -38,14 +41,12 @@ class SummaryRow:
         self.counts[code] = self.counts.get(code, 0) + 1
 
     def as_dict(self) -> dict:
-        data = {
+        return {
             "category": self.category.path if self.category else None,
             "fy": self.fiscal_year,
             "counts": {**self.counts, "total": self.total},
+            "percent": {code: float(share) for code, share in self.percent.items()},
         }
-        if self.with_percent:
-            data["percent"] = {code: float(share) for code, share in self.percent.items()}
-        return data
 
 
 def plan_summary(plan, fiscal_years: list[int] | None = None, *, public_only: bool = False) -> list[SummaryRow]:
@@ -68,7 +69,7 @@ def plan_summary(plan, fiscal_years: list[int] | None = None, *, public_only: bo
     }
 
     def new_row(category, fy):
-        return SummaryRow(category, fy, dict.fromkeys(scheme.codes, 0), with_percent=scheme.explicit)
+        return SummaryRow(category, fy, dict.fromkeys(scheme.codes, 0))
 
     rows = {(c.pk, fy): new_row(c, fy) for c in tops for fy in years}
     whole = {fy: new_row(None, fy) for fy in years}
@@ -81,6 +82,15 @@ def plan_summary(plan, fiscal_years: list[int] | None = None, *, public_only: bo
         whole[fy].count(final)
     ordered = [rows[(c.pk, fy)] for c in tops for fy in years]
     return ordered + [whole[fy] for fy in years]
+
+
+TOP_LEVEL_NAME = "施策の柱"
+
+
+def top_level_name(rows: list[SummaryRow]) -> str:
+    """What the plan calls its top-level categories (施策の柱, 基本方針 …): the name they share, else 施策の柱."""
+    names = {row.category.level_name for row in rows if row.category is not None}
+    return names.pop() if len(names) == 1 and "" not in names else TOP_LEVEL_NAME
 
 
 def unit_marks(plan, unit: str, years: list[int], public_only: bool, measure_top: dict):

@@ -32,7 +32,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 from django.core.exceptions import ValidationError
 
-from plans.marks import DEFAULT_LEGEND
+from plans.marks import DEFAULT_LEGEND, legend_map
 
 UNITS = ("measure", "kpi")
 CUMULATIVE_INTERIM = ("pro_rata", "final", "none")
@@ -106,13 +106,18 @@ class Scheme:
         return self.not_evaluable is not None and case in self.not_evaluable_cases
 
 
-def default_scheme(scoring_policy: str = "net") -> Scheme:
+def default_scheme(scoring_policy: str = "net", legend: list[dict] | None = None) -> Scheme:
     """The portal's original scheme: ↗ above the target, → exactly on it, ↘ below, － when the target is －.
 
     An empty target or actual gives no mark, a non-numeric actual against a numeric target is ↘, and a
     cumulative KPI is judged only in years with a printed target (kpis/engine.py has the wording).
+    ``legend``: the plan's ``mark_legend``, how it prints the four codes (◎○△× …); every code it leaves
+    out keeps its default symbol and label, so every surface shows all four levels.
     """
-    exceeded, achieved, not_achieved, not_applicable = DEFAULT_LEGEND
+    printed = legend_map(legend)
+    exceeded, achieved, not_achieved, not_applicable = (
+        {key: printed[entry["code"]][key] for key in ("code", "symbol", "label")} for entry in DEFAULT_LEGEND
+    )
     return Scheme(
         unit="measure",
         levels=(
@@ -239,10 +244,11 @@ def json_text(value) -> str:
     return f'"{value}"' if isinstance(value, str) else "なし" if value is None else str(value)
 
 
-def parse_scheme(data, *, scoring_policy: str = "net") -> Scheme:
-    """The plan's scheme (the default one when data is empty); raise SchemeError when it is invalid."""
+def parse_scheme(data, *, scoring_policy: str = "net", legend: list[dict] | None = None) -> Scheme:
+    """The plan's scheme (the default one, printed with ``legend``, when data is empty); raise SchemeError
+    when it is invalid."""
     if not data:
-        return default_scheme(scoring_policy)
+        return default_scheme(scoring_policy, legend)
     errors = scheme_errors(data)
     if errors:
         raise SchemeError(errors)

@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from plans.evaluation import Scheme, parse_scheme, validate_evaluation, validate_mark_legend
-from plans.marks import DEFAULT_LEGEND
 from plans.validators import validate_municipality_slug
 
 FY_MIN, FY_MAX = 1989, 2100
@@ -188,13 +187,12 @@ class Plan(Provenance):
     @property
     def scheme(self) -> Scheme:
         """The plan's evaluation scheme: its own (``evaluation``) or the default one."""
-        return parse_scheme(self.evaluation, scoring_policy=self.scoring_policy)
+        return parse_scheme(self.evaluation, scoring_policy=self.scoring_policy, legend=self.mark_legend)
 
     @property
     def legend(self) -> list[dict]:
-        if self.evaluation:
-            return self.scheme.legend()
-        return self.mark_legend or DEFAULT_LEGEND
+        """Every outcome of the plan's scheme, best first, with the plan's symbols: what every surface lists."""
+        return self.scheme.legend()
 
     def accepts_fiscal_year(self, fiscal_year: int) -> bool:
         """Values may sit in the plan period or the year before it (the baseline-year column)."""

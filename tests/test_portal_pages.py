@@ -575,7 +575,9 @@ def test_query_count_does_not_grow_with_plan_size(client, mini_document, page):
 
 def test_noshiro_summary_chart_is_svg_with_the_table_numbers(client, noshiro):
     body = get(client, url("plan-summary", noshiro, fy=2024))[1]
-    assert '<td class="num">15</td>' in body  # pillar 3, → 目標を達成した, as printed
+    # pillar 3, → 目標を達成した, as printed: 15 of 27 measures (6 / 15 / 3 / 3 = 22.2 / 55.6 / 11.1 / 11.1 %)
+    assert '<td class="num">15 <small class="share">55.6%</small></td>' in body
+    assert '<td class="num">27 <small class="share">100.0%</small></td>' in body
     assert 'class="seg seg-achieved"/><text x="' in body and ">→15</text>" in body
     assert 'role="img" aria-labelledby="chart-note"' in body
     assert 'style="' not in body

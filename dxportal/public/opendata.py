@@ -16,9 +16,10 @@ from kpis import visibility
 from kpis.formulas import csv_safe
 from kpis.interchange.exporter import number
 from kpis.models import Indicator, IndicatorValue
+from kpis.summary import plan_summary
 from measures.models import Measure, MeasureDepartment, MeasureListing
 from plans import fiscal
-from plans.marks import final_mark_expression, legend_map
+from plans.marks import final_mark_expression
 from plans.models import Category
 
 COLUMNS = [
@@ -79,7 +80,7 @@ class PlanTable:
     def __init__(self, plan):
         self.plan = plan
         # Cells are made formula-safe (csv_safe) where they are built, once per text rather than per row.
-        self.symbols = {code: csv_safe(entry.get("symbol", "")) for code, entry in legend_map(plan.mark_legend).items()}
+        self.symbols = {entry["code"]: csv_safe(entry["symbol"]) for entry in plan.legend}
         self.categories = {c.pk: c for c in Category.objects.filter(plan=plan)}
         self.indicators = list(
             Indicator.objects.filter(plan=plan).select_related("introduced_in", "retired_in").order_by("position", "pk")
@@ -198,14 +199,17 @@ class PlanTable:
 
 def csv_response(plan) -> StreamingHttpResponse:
     """The plan's CSV, UTF-8 with a BOM (so Excel reads it as UTF-8), streamed line by line."""
-    table = PlanTable(plan)
+    return streamed_csv(COLUMNS, PlanTable(plan).rows(), f"{plan.municipality.code}-{plan.slug}.csv")
+
+
+def streamed_csv(columns: list[str], rows: Iterator[list], filename: str) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
 
     def lines():
-        # Numbers are written as numbers; the text cells are formula-safe already (PlanTable.rows).
+        # Numbers are written as numbers; the text cells are formula-safe already (where rows are built).
         # Chunks of many lines: one write per line would cost a system call each behind gunicorn.
-        chunk = [BOM + writer.writerow(COLUMNS)]
-        for row in table.rows():
+        chunk = [BOM + writer.writerow(columns)]
+        for row in rows:
             chunk.append(writer.writerow(row))
             if len(chunk) >= CHUNK_LINES:
                 yield "".join(chunk)
@@ -213,5 +217,49 @@ def csv_response(plan) -> StreamingHttpResponse:
         yield "".join(chunk)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{plan.municipality.code}-{plan.slug}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+SUMMARY_COLUMNS = [
+    "全国地方公共団体コード",
+    "都道府県名",
+    "市区町村名",
+    "計画ID",
+    "計画名",
+    "年度",
+    "年度（和暦）",
+    "分類パス",
+    "分類名",
+    "集計の対象",
+    "評価",
+    "評価記号",
+    "評価の説明",
+    "件数",
+    "合計",
+    "割合（％）",
+]
+WHOLE_PLAN = "計画全体"
+
+
+def summary_rows(plan) -> Iterator[list]:
+    """目標達成状況 as published: per top-level category (then the whole plan) and fiscal year, one row per
+    level of the plan's scheme with its count, the row's total and its share (kpis.summary, as on the page)."""
+    municipality = plan.municipality
+    head = [csv_safe(cell) for cell in (municipality.code, municipality.prefecture, municipality.name)]
+    head += [csv_safe(plan.slug), csv_safe(plan.title)]
+    counted = "指標" if plan.scheme.unit == "kpi" else "取組"
+    legend = [[entry["code"], csv_safe(entry["symbol"]), csv_safe(entry["label"])] for entry in plan.legend]
+    rows = sorted(plan_summary(plan, public_only=True), key=lambda row: row.fiscal_year)  # stable: tops, then all
+    for row in rows:
+        where = [csv_safe(row.category.path), csv_safe(row.category.name)] if row.category else ["", WHOLE_PLAN]
+        percent = row.percent
+        for code, symbol, label in legend:
+            year = [row.fiscal_year, fiscal.wareki(row.fiscal_year)]
+            share = percent[code] if row.total else ""
+            yield head + year + where + [counted, code, symbol, label, row.counts.get(code, 0), row.total, share]
+
+
+def summary_csv_response(plan) -> StreamingHttpResponse:
+    """The plan's 目標達成状況 as CSV (docs/open-data.md, The summary CSV)."""
+    return streamed_csv(SUMMARY_COLUMNS, summary_rows(plan), f"{plan.municipality.code}-{plan.slug}-summary.csv")

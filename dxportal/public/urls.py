@@ -17,6 +17,7 @@ urlpatterns = [
     path("<slug:municipality>/<slug:plan>/", views.plan_detail, name="plan"),
     path("<slug:municipality>/<slug:plan>/plan.json", views.plan_json, name="plan-json"),
     path("<slug:municipality>/<slug:plan>/plan.csv", views.plan_csv, name="plan-csv"),
+    path("<slug:municipality>/<slug:plan>/summary.csv", views.summary_csv, name="plan-summary-csv"),
     path("<slug:municipality>/<slug:plan>/roadmap/", roadmap_page, name="plan-roadmap"),
     path("<slug:municipality>/<slug:plan>/summary/<int:fy>/", views.plan_summary_page, name="plan-summary"),
     path("<slug:municipality>/<slug:plan>/measures/<str:key>/", measure_detail, name="measure"),

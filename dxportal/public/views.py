@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from dxportal.public.cells import MarkCells
 from dxportal.public.filters import MeasureFilter
-from dxportal.public.opendata import csv_response
+from dxportal.public.opendata import csv_response, summary_csv_response
 from dxportal.public.published import (
     latest_year_counts,
     prefecture_plans,
@@ -20,7 +20,7 @@ from kpis import visibility
 from kpis.history import public_corrections
 from kpis.interchange.exporter import export_plan
 from kpis.models import IndicatorValue
-from kpis.summary import plan_summary, summary_chart
+from kpis.summary import plan_summary, summary_chart, top_level_name
 from kpis.visibility import mask
 from measures.models import Measure, MeasureListing
 from plans.marks import final_mark_expression
@@ -145,6 +145,7 @@ def plan_summary_page(request, municipality, plan, fy):
             "plan": plan,
             "fy": fy,
             "rows": rows,
+            "top_level_name": top_level_name(rows),
             "chart": summary_chart(rows),
             "indicator_rows": indicator_rows,
             "corrections": public_corrections(plan, fy),  # 訂正 of the year's values, the pillars' included
@@ -167,6 +168,10 @@ def plan_json(request, municipality, plan):
 
 def plan_csv(request, municipality, plan):
     return csv_response(published_plan(municipality, plan))
+
+
+def summary_csv(request, municipality, plan):
+    return summary_csv_response(published_plan(municipality, plan))
 
 
 def municipality_detail(request, municipality):

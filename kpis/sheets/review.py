@@ -14,7 +14,6 @@ from kpis.sheets.cells import SheetWriter, a4, cell, set_widths, sheet_title, te
 from kpis.sheets.measure_sheet import write_measure_sheet
 from kpis.sheets.review_data import ReviewData, load_review_data
 from plans.fiscal import wareki, wareki_short
-from plans.marks import MARK_ORDER
 
 SUMMARY_TITLE = "目標達成状況"
 LIST_TITLE = "取組一覧"
@@ -90,19 +89,27 @@ def write_summary_sheet(ws, data: ReviewData) -> None:
             )
             continue
         first = out.row + 1
-        for code in MARK_ORDER:
-            values = [counts[(top.pk if top else None, fy)].counts[code] for fy in years]
-            write_count_row(ws, out, data, mark_label(data, code), values)
-        totals = [counts[(top.pk if top else None, fy)].total for fy in years]
-        write_count_row(ws, out, data, "合計", totals)
+        rows = [counts[(top.pk if top else None, fy)] for fy in years]
+        for code in data.codes:
+            write_count_row(ws, out, data, mark_label(data, code), [row.counts.get(code, 0) for row in rows])
+        write_count_row(ws, out, data, "合計", [row.total for row in rows])
+        # The same shares as the web page and the JSON: one decimal, adding up to 100.0 (largest remainder).
+        for code in data.codes:
+            shares = [row.percent[code] if row.total else None for row in rows]
+            write_count_row(ws, out, data, f"{mark_label(data, code)}の割合", shares, PERCENT_FORMAT)
         out.merge_down(1, first, out.row)
 
 
-def write_count_row(ws, out: SheetWriter, data: ReviewData, label: str, values: list[int]) -> None:
+PERCENT_FORMAT = '0.0"%"'
+
+
+def write_count_row(
+    ws, out: SheetWriter, data: ReviewData, label: str, values: list, number_format: str | None = None
+) -> None:
     shown = [value if data.shows_results(fy) else None for fy, value in zip(data.years, values, strict=True)]
     out.append(
-        [cell(ws, "取組の目標達成状況", "label"), cell(ws, label, "label"), cell(ws, "", "label")]
-        + [cell(ws, value, "center") for value in shown],
+        [cell(ws, f"{data.counted}の目標達成状況", "label"), cell(ws, label, "label"), cell(ws, "", "label")]
+        + [cell(ws, value, "center", number_format if value is not None else None) for value in shown],
         merges=[(2, 3)],
     )
 
@@ -185,7 +192,7 @@ def target_summary(indicator) -> str:
 def write_legend(ws, out: SheetWriter, data: ReviewData) -> None:
     out.blank()
     out.append([cell(ws, "※目標達成度の凡例", "bold")], merges=[(1, 3)])
-    for code in MARK_ORDER:
+    for code in data.codes:
         entry = data.legend[code]
         out.append([cell(ws, entry["symbol"], "center"), cell(ws, entry["label"], "text")])
 

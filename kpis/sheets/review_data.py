@@ -8,7 +8,6 @@ from kpis.models import Indicator
 from kpis.summary import SummaryRow, plan_summary
 from measures.models import Measure
 from plans.access import is_hq
-from plans.marks import legend_map
 from plans.models import Category
 
 
@@ -21,9 +20,19 @@ class ReviewData:
     measures: list[Measure]
     pillar_indicators: dict[int, list[Indicator]]  # top category pk → its numeric targets
     summary: list[SummaryRow]
-    legend: dict[str, dict]
+    legend: dict[str, dict]  # code → {code, symbol, label}, every outcome of the plan's scheme in order
     scoped: bool = False  # a department's export: its own measures only, no plan-wide counts
     listed: dict[int, list[tuple[Measure, object]]] = field(default_factory=dict)  # top pk → (measure, listing)
+
+    @property
+    def codes(self) -> list[str]:
+        """The plan's levels, best first, then its not-evaluable outcome: every count row, every legend line."""
+        return list(self.legend)
+
+    @property
+    def counted(self) -> str:
+        """What the summary counts: 取組 (a mark per measure) or 指標 (a mark per KPI)."""
+        return "指標" if self.plan.scheme.unit == "kpi" else "取組"
 
     @property
     def years(self) -> list[int]:
@@ -78,7 +87,7 @@ def load_review_data(plan, fiscal_year: int, user=None) -> ReviewData:
         measures=measures,
         pillar_indicators=pillar_indicators,
         summary=[] if scoped else plan_summary(plan, plan.fiscal_years),
-        legend=legend_map(plan.mark_legend),
+        legend={entry["code"]: entry for entry in plan.legend},
         scoped=scoped,
     )
     for measure in measures:

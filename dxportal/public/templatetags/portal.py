@@ -2,7 +2,6 @@ from django import template
 from django.utils.translation import get_language
 
 from plans import fiscal
-from plans.marks import legend_map
 
 register = template.Library()
 
@@ -29,10 +28,11 @@ def fy_label(fiscal_year):
 
 @register.simple_tag
 def mark_badge(plan, code):
-    """The plan's symbol and label for a mark code, as a dict for templates ({} when no mark)."""
+    """The plan's symbol and label for a mark code (its scheme's legend), as a dict for templates ({} when
+    no mark)."""
     if not code:
         return {}
-    entry = legend_map(plan.mark_legend).get(code, {})
+    entry = next((entry for entry in plan.legend if entry["code"] == code), {})
     return {"code": code, "symbol": entry.get("symbol", ""), "label": entry.get("label", code)}
 
 
