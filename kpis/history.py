@@ -43,13 +43,26 @@ def public_value_history(measure) -> list[ValueChange]:
 
 def public_corrections(plan, fiscal_year: int) -> list[ValueChange]:
     """The corrections (訂正) of a published year's values, newest first: every indicator of the plan,
-    the pillars' numeric targets (which have no measure page) included. Three queries."""
+    the pillars' numeric targets (which have no measure page) included.
+
+    One query when the year has none (the usual case: a correction needs a locked, so published,
+    year); else four: the corrections, the public years, the indicators, their values' history.
+    """
     if plan.status != Plan.Status.PUBLISHED:
+        return []
+    corrected = set(
+        IndicatorValue.history.filter(
+            indicator__plan=plan,
+            fiscal_year=fiscal_year,
+            history_change_reason__startswith=audit.CORRECTION_LABEL,
+        ).values_list("indicator_id", flat=True)
+    )
+    if not corrected:
         return []
     published_at = _published_at(PlanYear.objects.filter(plan=plan, fiscal_year=fiscal_year))
     if not published_at:
         return []
-    names = dict(Indicator.objects.filter(plan=plan).values_list("pk", "name"))
+    names = dict(Indicator.objects.filter(pk__in=corrected).values_list("pk", "name"))
     return [change for change in _changes(names, published_at) if change.is_correction]
 
 

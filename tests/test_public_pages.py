@@ -138,7 +138,7 @@ def test_english_pages_name_fiscal_years_fy(client, mini_plan):
 
 @pytest.mark.parametrize(
     ("page", "queries"),
-    [("home", 2), ("prefecture", 2), ("plan", 8), ("measure", 13), ("plan-summary", 6)],
+    [("home", 2), ("prefecture", 2), ("plan", 8), ("measure", 13), ("plan-summary", 7)],
 )
 def test_public_pages_cost_a_fixed_number_of_queries(client, mini_plan, django_assert_num_queries, page, queries):
     kwargs = {"measure": {"key": "1-(1)-①"}, "plan-summary": {"fy": 2023}}.get(page, {})
