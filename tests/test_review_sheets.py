@@ -114,7 +114,7 @@ def test_measure_list_is_filterable_with_a_frozen_header(noshiro_book):
     assert rows[0][:4] == ("施策の柱", "取組番号", "取組の名称", "指標名")
     assert len(rows) == 1 + 85  # a row per KPI (every Noshiro measure has one)
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:L{len(rows)}"
+    assert ws.auto_filter.ref == f"A1:M{len(rows)}"
     assert rows[2] == (
         "施策の柱1 市民サービスのＤＸ",
         "1-(1)-①",
@@ -127,6 +127,7 @@ def test_measure_list_is_filterable_with_a_frozen_header(noshiro_book):
         "→",
         "実績「手法を検討した」が目標「手法を検討する」の完了形（要確認）",
         "→",
+        "実績「手法を検討した」が目標「手法を検討する」の完了形（要確認）",
         "市民保険課",
     )
 

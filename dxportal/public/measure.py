@@ -29,6 +29,7 @@ def measure_detail(request, municipality, plan, key):
         values.setdefault(value.indicator_id, []).append(value)
     years = sorted(set(plan.fiscal_years) | {v.fiscal_year for rows in values.values() for v in rows})
     badges = MarkBadges(plan)
+    per_kpi = plan.scheme.unit == "kpi"
     kpis = []
     for kpi in kpi_list:
         by_year = {v.fiscal_year: mask(v) for v in values.get(kpi.pk, [])}
@@ -38,6 +39,13 @@ def measure_detail(request, municipality, plan, key):
                 "kpi": kpi,
                 "cells": cells,
                 "badges": [badges[v.mark] if v else "" for v in cells],
+                # Next to the table: why a KPI's mark is what it is, where the page would not say otherwise:
+                # every marked year when marks are the KPIs' (unit "kpi"), else the overridden years.
+                "explained": [
+                    (v.fiscal_year, v, badges[v.mark], badges[v.computed])
+                    for v in cells
+                    if v and v.mark and (v.override or per_kpi)
+                ],
                 "chart": kpi_chart(kpi, years, by_year),
             }
         )

@@ -131,11 +131,14 @@ def write_kpi_table(ws, out: SheetWriter, data: ReviewData, measure, years: list
         by_year = {v.fiscal_year: v for v in kpi.values.all()}
         start = out.row + 1
         name = f"{kpi.name}（{kpi.unit}）" if kpi.unit and kpi.unit not in kpi.name else kpi.name
-        for label, value_of in [
+        rows = [
             ("目標", lambda v, fy: v.target_text),
             ("実績", lambda v, fy: v.actual_text if data.shows_results(fy) else ""),
             ("評価", lambda v, fy: data.symbol(v.mark) if data.shows_results(fy) else ""),
-        ]:
+        ]
+        if any(v.override and data.shows_results(fy) for fy, v in by_year.items()):
+            rows.append(("確定評価の理由", lambda v, fy: v.override_reason if data.shows_results(fy) else ""))
+        for label, value_of in rows:
             texts = [value_of(by_year[fy], fy) if fy in by_year else "" for fy in years]
             out.append(
                 [cell(ws, "目標及び実績", "label"), cell(ws, name, "text"), cell(ws, label, "label")]
@@ -150,8 +153,8 @@ def write_kpi_table(ws, out: SheetWriter, data: ReviewData, measure, years: list
 def write_marks(ws, out: SheetWriter, data: ReviewData, measure, width: int) -> None:
     """The measure's 目標達成度 per plan year, as section Ⅲ prints it."""
     years = data.years
-    marks = {m.fiscal_year: m.mark for m in measure.marks.all()}
-    symbols = [data.symbol(marks.get(fy, "")) if data.shows_results(fy) else "" for fy in years]
+    marks = {m.fiscal_year: m for m in measure.marks.all() if data.shows_results(m.fiscal_year)}
+    symbols = [data.symbol(marks[fy].mark) if fy in marks else "" for fy in years]
     out.append(
         [cell(ws, "目標達成度", "label"), cell(ws, "", "label"), cell(ws, "", "label")]
         + [cell(ws, wareki(fy), "header") for fy in years]
@@ -164,4 +167,13 @@ def write_marks(ws, out: SheetWriter, data: ReviewData, measure, width: int) -> 
         + [cell(ws, "", "text")] * (width - 3 - len(years)),
         merges=[(2, 3)],
     )
-    out.merge_down(1, out.row - 1, out.row)
+    reasons = [marks[fy].override_reason if fy in marks else "" for fy in years]
+    if any(reasons):  # an override's reason, in place of the engine's explanation of the mark it replaced
+        out.append(
+            [cell(ws, "目標達成度", "label"), cell(ws, "確定評価の理由", "label"), cell(ws, "", "label")]
+            + [cell(ws, reason, "text") for reason in reasons]
+            + [cell(ws, "", "text")] * (width - 3 - len(years)),
+            merges=[(2, 3)],
+            height=max(text_height(reason, YEAR) or 0 for reason in reasons) or None,
+        )
+    out.merge_down(1, out.row - (2 if any(reasons) else 1), out.row)

@@ -209,6 +209,7 @@ LIST_HEADERS = [
     ("評価", 6),
     ("評価の説明", 40),
     ("取組の評価", 8),
+    ("取組の評価の説明", 40),
     ("担当課", 18),
 ]
 
@@ -224,16 +225,17 @@ def write_measure_list(ws, data: ReviewData) -> None:
     for measure in data.measures:
         primary = next((lst for lst in measure.listings.all() if lst.is_primary), None)
         top = heading(data.top_of(data.categories[primary.category_id])) if primary else ""
-        mark = next((m.mark for m in measure.marks.all() if m.fiscal_year == fy), "")
+        mark = next((m for m in measure.marks.all() if m.fiscal_year == fy), None)
         common = [top, measure.code or measure.key, measure.name]
-        tail = [data.symbol(mark), departments_of(measure)]
+        tail = [data.symbol(mark.mark), data.reason(mark)] if mark else ["", ""]
+        tail.append(departments_of(measure))
         for kpi in measure.kpis.all() or [None]:
             value = next((v for v in kpi.values.all() if v.fiscal_year == fy), None) if kpi else None
             middle = ["", "", "", "", "", "", ""]
             if kpi:
                 middle = [kpi.name, kpi.unit, kpi.get_kind_display(), "", "", "", ""]
             if value:
-                middle[3:] = [value.target_text, value.actual_text, data.symbol(value.mark), value.explanation]
+                middle[3:] = [value.target_text, value.actual_text, data.symbol(value.mark), data.reason(value)]
             out.append([cell(ws, text, "line") for text in common + middle + tail])
     ws.auto_filter.ref = f"A1:{get_column_letter(len(LIST_HEADERS))}{max(out.row, 2)}"
 

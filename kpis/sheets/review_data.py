@@ -45,6 +45,14 @@ class ReviewData:
     def symbol(self, code: str) -> str:
         return self.legend.get(code, {}).get("symbol", "") if code else ""
 
+    def reason(self, mark) -> str:
+        """Why a mark (a measure's or a KPI value's) is what it is: an override's reason beside the computed
+        mark it replaced, else the engine's explanation."""
+        if mark.override:
+            computed = self.symbol(mark.computed) or "なし"
+            return f"確定評価: {mark.override_reason}（算定結果: {computed}）"
+        return mark.explanation
+
     def top_of(self, category: Category) -> Category:
         while category.parent_id:
             category = self.categories[category.parent_id]
