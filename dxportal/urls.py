@@ -28,4 +28,10 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on pages without an icon link (the admin): point them at the icon.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=True)),
 ]
-urlpatterns += i18n_patterns(path("", include("dxportal.public.urls")), prefix_default_language=False)
+urlpatterns += i18n_patterns(
+    # A plan's pages as its own staff preview them (a draft before it is published): before the public
+    # pages, whose <slug:municipality>/… would otherwise take /preview/… for a municipality's pages.
+    path("preview/", include("dxportal.public.preview")),
+    path("", include("dxportal.public.urls")),
+    prefix_default_language=False,
+)

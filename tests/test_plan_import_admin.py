@@ -112,3 +112,42 @@ def test_a_json_document_goes_the_same_way(client, hq_x, mini_document):
     mini_document["measures"][0]["tags"] = ["マイナンバー"]
     page = text(upload(client, json.dumps(mini_document, ensure_ascii=False).encode(), "plan.json"))
     assert "取組 1-(1)-① の国の重点取組事項の1番目: 「マイナンバー」は国の重点取組事項にありません" in page
+
+
+def test_the_page_speaks_english_with_lang_en_through_to_the_confirmation(client, hq_x, mini_document):
+    client.force_login(hq_x)
+    english = reverse(IMPORT) + "?lang=en"
+    page = text(client.get(english))
+    assert '<label for="id_plan_file">Plan file:</label>' in page and 'value="Check the file"' in page
+    assert f'action="{english}"' in page and f'<a href="{reverse(IMPORT)}" lang="ja">日本語</a>' in page
+    mini_document["plan"]["slug"] = "mini-json"
+    mini_document["measures"][0]["kpis"][0]["values"][0]["target"] = {"text": "８５％？", "value": "x"}
+    problems = text(
+        client.post(english, {"plan_file": SimpleUploadedFile("p.json", json.dumps(mini_document).encode())})
+    )
+    assert "Cannot import (1 problem; nothing was written)" in problems
+    assert (
+        "measure 1-(1)-①, KPI &#x27;出張申請窓口の開催回数&#x27;, FY2022, target, number: must be a number" in problems
+    )
+    page = text(client.post(english, {"plan_file": SimpleUploadedFile("plan.xlsx", small_workbook())}))
+    assert "能代市ＤＸ推進計画（第２期） (a new plan): importing it makes these changes" in page
+    assert "<td>2<br><small>measure 1-1, measure 1-2</small></td>" in page
+    assert 'action="/manage/plans/plan/import/confirm/?lang=en"' in page
+    token = re.search(r'name="token" value="([0-9a-f]+)"', page).group(1)
+    done = client.post(
+        reverse("admin:plans_plan_import_confirm") + "?lang=en", {"token": token, "filename": "plan.xlsx"}, follow=True
+    )
+    assert 'Status: Draft. <a href="/en/preview/noshiro/dx-plan-2025/">Preview its pages</a>' in text(done)
+
+
+def test_the_japanese_page_links_the_preview_and_shows_progress_while_a_file_is_sent(client, hq_x):
+    client.force_login(hq_x)
+    page = text(client.get(reverse(IMPORT)))
+    assert '<a href="/manage/plans/plan/import/?lang=en" lang="en">English</a>' in page
+    assert "/static/kpis/sheets/import_progress.js" in page
+    assert (
+        '<p class="sheet-progress" role="status" hidden><span data-file-name></span>（<span data-file-size></span>）'
+        "を送って、内容を確かめています。大きなファイルは数十秒かかります… <progress></progress></p>"
+    ) in page
+    done = confirm(client, text(upload(client, small_workbook())))
+    assert '状態: 下書き <a href="/preview/noshiro/dx-plan-2025/">ページをプレビューする</a>' in text(done)

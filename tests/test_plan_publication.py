@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 
 from kpis.workflow import WorkflowError, publish_plan, withdraw_plan
 from plans.models import Plan
+from plans.publication import pending_requests, remove_requests
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +73,11 @@ def test_the_public_plan_page_and_its_sitemap_follow_the_status(
     with django_capture_on_commit_callbacks(execute=True):
         withdraw_plan(user=hq_x, plan=plan)
     assert client.get(path).status_code == 404  # the cached page went stale with the withdrawal
+
+
+def test_publishing_queues_the_static_files_of_the_municipality(hq_x, roles_plan, settings, tmp_path):
+    settings.STATIC_PUBLISH_ROOT = str(tmp_path)
+    plan = draft(roles_plan)
+    remove_requests(done=pending_requests())
+    publish_plan(user=hq_x, plan=plan)
+    assert list(pending_requests()) == [plan.municipality_id]

@@ -22,6 +22,12 @@ def measure_detail(request, municipality, plan, key):
         plan__slug=plan,
         key=key,
     )
+    return render_measure(request, measure)
+
+
+def render_measure(request, measure):
+    """The page of a measure already found: of a published plan, or of a draft its staff preview
+    (dxportal.public.preview)."""
     plan = measure.plan
     kpi_list = list(measure.kpis.order_by("position"))
     values: dict[int, list] = {}

@@ -85,7 +85,11 @@ def plan_roadmap(plan) -> list[dict]:
 
 
 def roadmap_page(request, municipality, plan):
-    plan = published_plan(municipality, plan)
+    return render_roadmap(request, published_plan(municipality, plan))
+
+
+def render_roadmap(request, plan):
+    """The roadmap of a plan already found: published, or a draft its staff preview."""
     groups = plan_roadmap(plan)
     return render(
         request,

@@ -60,7 +60,11 @@ def prefecture(request, code):
 
 
 def plan_detail(request, municipality, plan):
-    plan = published_plan(municipality, plan)
+    return render_plan(request, published_plan(municipality, plan))
+
+
+def render_plan(request, plan):
+    """The page of a plan already found: published, or a draft its staff preview (dxportal.public.preview)."""
     categories = list(Category.objects.filter(plan=plan).order_by("position"))
     measure_filter = MeasureFilter(plan, request.GET, categories)
     # Plain rows, not model instances: the table shows a few fields of each measure and its marks.
@@ -117,7 +121,11 @@ def plan_detail(request, municipality, plan):
 
 
 def plan_summary_page(request, municipality, plan, fy):
-    plan = published_plan(municipality, plan)
+    return render_summary(request, published_plan(municipality, plan), fy)
+
+
+def render_summary(request, plan, fy):
+    """A year's summary of a plan already found: published, or a draft its staff preview."""
     if fy not in plan.fiscal_years:
         raise Http404("fiscal year outside the plan period")
     rows = plan_summary(plan, [fy], public_only=True)

@@ -4,6 +4,7 @@ from django.db.models import Q
 
 from dxportal.staff.onboarding import AddByCodeMixin
 from dxportal.staff.plan_import import PlanImportMixin
+from dxportal.staff.plan_publication import PlanPublicationMixin
 from dxportal.staff.scope import EVERY_PAGE, NO_PAGE, RoleScopedAdmin, ScopedInlineMixin
 from dxportal.staff.sheets import PlanSheetsMixin
 from kpis.services import recompute_plan_marks
@@ -150,7 +151,7 @@ class PlanRevisionInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(PlanImportMixin, PlanSheetsMixin, RoleScopedAdmin):
+class PlanAdmin(PlanImportMixin, PlanPublicationMixin, PlanSheetsMixin, RoleScopedAdmin):
     list_display = ("title", "municipality", "edition", "period_start_fy", "period_end_fy", "status")
     list_filter = ("status", "municipality")
     list_select_related = ("municipality",)
