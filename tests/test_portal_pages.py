@@ -458,12 +458,17 @@ def test_mark_filter_ignores_unpublished_years(client, mini_plan):
 def test_prefecture_page_shows_latest_public_year_at_a_glance(client, mini_plan):
     body = get(client, "/pref/05/")[1]
     assert '<a href="/noshiro/mini/summary/2024/">令和6年度 (2024)の目標達成状況</a>' in body
-    assert '<span class="mark mark-achieved"><span aria-hidden="true">→</span> 目標を達成した 1</span>' in body
-    assert "（1 件の取組）" in body
+    assert "<caption>令和6年度 (2024)の評価ごとの取組数（1 件）</caption>" in body
+    # 2023 (published before it) beside 2024: the one measure went from ↘ to →.
+    achieved = '<th scope="row"><span class="mark mark-achieved"><span aria-hidden="true">→</span> 目標を達成した</span></th>'
+    assert achieved + '<td class="num">0</td><td class="num">1</td><td class="num">+1</td></tr>' in body
+    assert 'class="seg seg-2"/>' in body and ">→1</text>" in body  # the bar, its count in the segment
     close_year(mini_plan, 2024)
     body = get(client, "/pref/05/")[1]
     assert '<a href="/noshiro/mini/summary/2023/">令和5年度 (2023)の目標達成状況</a>' in body
-    assert '<span class="mark mark-not_achieved"><span aria-hidden="true">↘</span> 目標が未達成 1</span>' in body
+    # 2022 is the baseline year before the period: published, but no earlier year to compare with.
+    not_achieved = '<th scope="row"><span class="mark mark-not_achieved"><span aria-hidden="true">↘</span> 目標が未達成</span></th>'
+    assert not_achieved + '<td class="num">1</td></tr>' in body
 
 
 def test_summary_page_hides_unpublished_year(client, mini_plan):

@@ -6,8 +6,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from kpis.interchange.importer import import_plan
+from kpis.workflow import publish_year
 from plans.models import Plan
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +24,27 @@ def test_home_lists_prefectures_and_recent_publications(client, mini_plan):
     assert response.status_code == 200
     body = response.content.decode()
     assert '<li><a href="/pref/05/">秋田県</a> <small>1 団体・1 計画</small></li>' in body
-    # The mini plan's printed years 2023 and 2024 were published at import.
-    assert '秋田県能代市 <a href="/noshiro/mini/summary/2024/">テスト計画 令和6年度 (2024)</a>' in body
+    # The mini plan's printed years 2023 and 2024 were published at import; its latest at a glance.
+    assert '<a href="/noshiro/">秋田県能代市</a> <small><a href="/noshiro/mini/">テスト計画</a></small>' in body
+    assert '<a href="/noshiro/mini/summary/2024/">令和6年度 (2024)の目標達成状況</a>' in body
+    # The document's only date (its 2023-04 establishment) is before FY2024 ended: no date is made up.
+    assert "<small>公表日は計画書に記載がありません</small>" in body
+    assert "/noshiro/mini/summary/2022/" not in body  # the baseline year has no summary page
+
+
+def test_home_shows_the_municipality_s_own_publication_date(client, mini_document):
+    mini_document["plan"]["published_on"] = "2025-06"
+    import_plan(mini_document)
+    body = client.get("/").content.decode()
+    assert "<small>2025年6月 公表（計画書に掲載）</small>" in body
+
+
+def test_home_shows_the_portal_date_of_a_year_hq_published(client, roles_plan, hq_x):
+    publish_year(hq_x, roles_plan, 2025)
+    body = client.get("/").content.decode()
+    assert '<a href="/noshiro/mini/summary/2025/">令和7年度 (2025)の目標達成状況</a>' in body
+    assert f"<small>{timezone.localdate():%Y年%-m月%-d日} 公表</small>" in body
+    assert "この年度は実績が公表されていますが、取組の評価はありません。" in body  # no mark in 2025 yet
 
 
 def test_prefecture_page_lists_its_plans_with_period(client, mini_plan):
@@ -138,7 +159,7 @@ def test_english_pages_name_fiscal_years_fy(client, mini_plan):
 
 @pytest.mark.parametrize(
     ("page", "queries"),
-    [("home", 2), ("prefecture", 2), ("plan", 8), ("measure", 13), ("plan-summary", 7)],
+    [("home", 4), ("prefecture", 3), ("plan", 8), ("measure", 13), ("plan-summary", 7)],
 )
 def test_public_pages_cost_a_fixed_number_of_queries(client, mini_plan, django_assert_num_queries, page, queries):
     kwargs = {"measure": {"key": "1-(1)-①"}, "plan-summary": {"fy": 2023}}.get(page, {})

@@ -1,15 +1,16 @@
 from django.urls import path
 
-from dxportal.public import views
+from dxportal.public import home, views
 from dxportal.public.compare import compare_area, compare_index
 from dxportal.public.departments import department_page
 from dxportal.public.measure import measure_detail
 from dxportal.public.roadmap import roadmap_page
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
     # Before <slug:municipality>/, which would otherwise capture them.
-    path("pref/<slug:code>/", views.prefecture, name="prefecture"),
+    path("pref/<slug:code>/", home.prefecture, name="prefecture"),
+    path("search/", home.search, name="search"),
     path("compare/", compare_index, name="compare-index"),
     path("compare/<slug:area>/", compare_area, name="compare"),
     path("<slug:municipality>/", views.municipality_detail, name="municipality"),

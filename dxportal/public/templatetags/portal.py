@@ -1,6 +1,7 @@
 from django import template
 from django.utils.translation import get_language
 
+from dxportal.public import names
 from plans import fiscal
 
 register = template.Library()
@@ -39,3 +40,35 @@ def mark_badge(plan, code):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def signed(number):
+    """+4, −2 or ±0: a change in a count."""
+    if number is None:
+        return ""
+    return f"+{number}" if number > 0 else f"−{-number}" if number < 0 else "±0"
+
+
+@register.filter
+def local_name(municipality):
+    """能代市; its English name on English pages."""
+    return names.municipality_name(municipality, _in_english())
+
+
+@register.filter
+def place(municipality):
+    """秋田県能代市; Noshiro, Akita on English pages."""
+    return names.place_name(municipality, _in_english())
+
+
+@register.filter
+def prefecture_name(name):
+    """秋田県; Akita on English pages."""
+    return names.prefecture_name(name, _in_english())
+
+
+@register.filter
+def sdg_name(goal):
+    """The SDGs goal's name, in English on English pages."""
+    return names.sdg_goal_name(goal.number, goal.name, _in_english())
