@@ -263,6 +263,19 @@ def test_compare_pages_count_the_seed_plans_per_area(client, db):
         '<th scope="row"><a href="/compare/system-standardisation/">情報システムの標準化・共通化</a></th>'
         '<td class="num">10</td><td class="num">8</td>'
     ) in body
+    # Measures tagged with no area are counted as such, so a 0 does not read as "does nothing".
+    assert (
+        '<th scope="row">未分類（どの事項にも関連付けられていない取組）</th><td class="num">未分類 81 件</td>'
+        '<td class="num">未分類 0 件</td><td class="num">未分類 22 件</td><td class="num">未分類 6 件</td>'
+        '<td class="num">未分類 109 件</td>'
+    ) in body
+    response, body = get(client, reverse("compare", args=["telework"]))
+    assert "<small>0 件・未分類 81 件</small></h2>" in body  # 秋田市
+    assert (
+        "計画書が重点取組事項との対応を示していない取組（未分類）が 81 件あり、その中に含まれていることがあります。"
+        in body
+    )
+    assert "<small>1 件</small></h2>" in body  # 能代市: every measure tagged
     response, body = get(client, reverse("compare", args=["my-number-card"]))
     assert response.status_code == 200
     assert "公開中の計画で、この重点取組事項に関連付けられた取組: 10 件" in body
@@ -305,10 +318,12 @@ def test_compare_pages_across_prefectures_count_per_prefecture_and_compare_withi
     assert "公開中の計画で、この重点取組事項に関連付けられた取組: 3 件" in body
     assert 'class="compare-column"' not in body
     assert (
-        '<tr><th scope="row"><a href="?pref=05">秋田県</a></th><td class="num">1</td><td class="num">1</td></tr>'
+        '<tr><th scope="row"><a href="?pref=05">秋田県</a></th><td class="num">1</td><td class="num">1</td>'
+        '<td class="num">1</td></tr>'  # 要望活動 is tagged with no area (未分類)
     ) in body
     assert (
-        '<tr><th scope="row"><a href="?pref=90">デモ県</a></th><td class="num">2</td><td class="num">2</td></tr>'
+        '<tr><th scope="row"><a href="?pref=90">デモ県</a></th><td class="num">2</td><td class="num">2</td>'
+        '<td class="num">2</td></tr>'
     ) in body
 
     body = get(client, reverse("compare", args=["my-number-card"]), pref="90")[1]
@@ -460,7 +475,9 @@ def test_prefecture_page_shows_latest_public_year_at_a_glance(client, mini_plan)
     assert '<a href="/noshiro/mini/summary/2024/">令和6年度 (2024)の目標達成状況</a>' in body
     assert "<caption>令和6年度 (2024)の評価ごとの取組数（1 件）</caption>" in body
     # 2023 (published before it) beside 2024: the one measure went from ↘ to →.
-    achieved = '<th scope="row"><span class="mark mark-achieved"><span aria-hidden="true">→</span> 目標を達成した</span></th>'
+    achieved = (
+        '<th scope="row"><span class="mark mark-achieved"><span aria-hidden="true">→</span> 目標を達成した</span></th>'
+    )
     assert achieved + '<td class="num">0</td><td class="num">1</td><td class="num">+1</td></tr>' in body
     assert 'class="seg seg-2"/>' in body and ">→1</text>" in body  # the bar, its count in the segment
     close_year(mini_plan, 2024)

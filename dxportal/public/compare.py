@@ -57,17 +57,33 @@ def compare_index(request):
     for area in areas:
         cells = [counts.get((area.pk, key), 0) for key, _, _ in columns]
         rows.append({"area": area, "cells": cells, "total": sum(cells)})
+    untagged = untagged_counts(by, prefecture)
+    untagged_cells = [untagged.get(key, 0) for key, _, _ in columns]
     return render(
         request,
         "measures/compare_index.html",
         {
             "rows": rows,
+            "untagged": {"cells": untagged_cells, "total": sum(untagged_cells)},
             "columns": [{"name": name, "query": query} for _, name, query in columns],
             "prefecture": prefecture,
             "prefectures": prefectures,
             "pref_query": pref_query(prefecture, prefectures),
         },
     )
+
+
+def untagged_counts(by: str, prefecture: dict | None) -> dict:
+    """Published measures tagged with no priority area (未分類), per municipality of the prefecture or per
+    prefecture. Shown beside the areas' counts: a 0 then reads as "not tagged", not as "does nothing"."""
+    untagged = Measure.objects.published().filter(tags__isnull=True)
+    if prefecture:
+        untagged = untagged.filter(plan__municipality__code__startswith=prefecture["code"])
+        key = "plan__municipality_id"
+    else:
+        untagged = untagged.annotate(prefecture=Substr("plan__municipality__code", 1, 2))
+        key = "prefecture"
+    return dict(untagged.values_list(key).annotate(n=Count("pk")).order_by())
 
 
 def compare_area(request, area):
@@ -92,15 +108,21 @@ def compare_area(request, area):
             .annotate(measures=Count("pk", distinct=True), municipalities=Count("plan__municipality", distinct=True))
             .order_by()
         }
-        rows = [{"prefecture": p, "counts": counts.get(p["code"])} for p in prefectures]
+        untagged = untagged_counts("prefecture", None)
+        rows = [
+            {"prefecture": p, "counts": counts.get(p["code"]), "untagged": untagged.get(p["code"], 0)}
+            for p in prefectures
+        ]
         total = sum(row["counts"]["measures"] for row in rows if row["counts"])
         return render(request, "measures/compare.html", {**context, "by_prefecture": rows, "measure_count": total})
     code = prefecture["code"]
     measures = with_public_listing(tagged.filter(plan__municipality__code__startswith=code)).order_by(
         "plan__municipality__code", "-plan__period_start_fy", "plan__slug", "position"
     )
+    untagged = untagged_counts("plan__municipality_id", prefecture)
     columns = {
-        m.pk: {"municipality": m, "measures": []} for m in published_municipalities().filter(code__startswith=code)
+        m.pk: {"municipality": m, "measures": [], "untagged": untagged.get(m.pk, 0)}
+        for m in published_municipalities().filter(code__startswith=code)
     }
     for measure in measures:
         measure.latest = latest_mark(measure)
