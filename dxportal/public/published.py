@@ -4,16 +4,12 @@ Every function here costs a fixed number of queries whatever the number of measu
 rule itself lives in kpis.visibility; this module only applies it.
 """
 
-from collections import defaultdict
 
 from django.db.models import Count, Max, Prefetch, Q
 from django.db.models.functions import Substr
 
 from kpis import visibility
-from kpis.models import PlanYear
-from kpis.visibility import PUBLIC_YEAR_STATUSES
 from measures.models import MeasureDepartment, MeasureListing
-from plans.marks import MARK_ORDER, final_mark_expression
 from plans.models import Department, Plan
 
 
@@ -31,27 +27,6 @@ def latest_mark(measure):
     """The measure's latest public mark that has a final mark (None when it has none)."""
     marks = [m for m in measure.public_marks if m.mark]
     return max(marks, key=lambda m: m.fiscal_year) if marks else None
-
-
-def latest_year_counts(plans) -> dict[int, dict]:
-    """Per plan id: the latest fiscal year with a public mark and its counts per mark code, in one query."""
-    rows = (
-        visibility.public_marks()
-        .filter(measure__plan__in=[p.pk for p in plans])
-        .annotate(final_mark=final_mark_expression())
-        .values_list("measure__plan_id", "fiscal_year", "final_mark")
-        .annotate(n=Count("pk"))
-    )
-    years: dict[int, dict[int, dict]] = defaultdict(dict)
-    for plan_id, fy, final, n in rows:
-        if final:
-            counts = years[plan_id].setdefault(fy, {m.value: 0 for m in MARK_ORDER})
-            counts[final] += n
-    result = {}
-    for plan_id, by_year in years.items():
-        fy = max(by_year)
-        result[plan_id] = {"fy": fy, "counts": by_year[fy], "total": sum(by_year[fy].values())}
-    return result
 
 
 def public_departments(municipality) -> list[Department]:
@@ -78,11 +53,6 @@ def public_departments(municipality) -> list[Department]:
     return [d for d in departments if d.parent_id not in by_pk and (d.measure_count or d.subdepartments)]
 
 
-def prefecture_code(municipality_code: str) -> str:
-    """The prefecture (JIS X 0401) code of a 全国地方公共団体コード: its first two digits."""
-    return municipality_code[:2]
-
-
 def published_prefectures() -> list[dict]:
     """Prefectures with a published plan, in code order: code, name, municipalities and plans counted.
 
@@ -98,23 +68,4 @@ def published_prefectures() -> list[dict]:
             plans=Count("pk"),
         )
         .order_by("code")
-    )
-
-
-def prefecture_plans(code: str) -> list[Plan]:
-    """The published plans of the prefecture's municipalities (the prefecture's own included), in code order."""
-    return list(
-        Plan.objects.published()
-        .filter(municipality__code__startswith=code)
-        .select_related("municipality")
-        .order_by("municipality__code", "slug")
-    )
-
-
-def recent_publications(limit: int = 10) -> list[PlanYear]:
-    """The latest published fiscal years (actuals and marks made public) of published plans, newest first."""
-    return list(
-        PlanYear.objects.filter(plan__status=Plan.Status.PUBLISHED, status__in=PUBLIC_YEAR_STATUSES)
-        .select_related("plan__municipality")
-        .order_by("-published_at", "plan__municipality__code", "plan__slug", "-fiscal_year")[:limit]
     )

@@ -9,13 +9,7 @@ from django.urls import reverse
 from dxportal.public.cells import MarkCells
 from dxportal.public.filters import MeasureFilter
 from dxportal.public.opendata import csv_response, summary_csv_response
-from dxportal.public.published import (
-    latest_year_counts,
-    prefecture_plans,
-    public_departments,
-    published_prefectures,
-    recent_publications,
-)
+from dxportal.public.published import public_departments
 from kpis import visibility
 from kpis.history import public_corrections
 from kpis.interchange.exporter import export_plan
@@ -30,32 +24,6 @@ from plans.models import Category, Municipality, Plan
 def published_plan(municipality_slug: str, plan_slug: str) -> Plan:
     return get_object_or_404(
         Plan.objects.published().select_related("municipality"), municipality__slug=municipality_slug, slug=plan_slug
-    )
-
-
-def home(request):
-    """Prefectures with published plans (the national list would be too long) and the latest publications."""
-    return render(
-        request,
-        "plans/home.html",
-        {"prefectures": published_prefectures(), "recent": recent_publications()},
-    )
-
-
-def prefecture(request, code):
-    """A prefecture's municipalities and their published plans, each with its latest public marks."""
-    plans = prefecture_plans(code) if len(code) == 2 and code.isdigit() else []
-    if not plans:
-        raise Http404("no published plan in this prefecture")
-    latest = latest_year_counts(plans)
-    municipalities = {}
-    for plan in plans:
-        plan.latest = latest.get(plan.pk)
-        municipalities.setdefault(plan.municipality, []).append(plan)
-    return render(
-        request,
-        "plans/prefecture.html",
-        {"prefecture": plans[0].municipality.prefecture, "code": code, "municipalities": municipalities},
     )
 
 
