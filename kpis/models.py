@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from kpis.engine import NOT_APPLICABLE_TEXTS
 from measures.models import Measure
-from plans.marks import Mark, final_mark
+from plans.marks import final_mark
 from plans.models import Category, Department, Plan, PlanRevision, Provenance
 
 
@@ -138,9 +138,11 @@ class IndicatorValue(models.Model):
     actual_value = models.DecimalField(_("実績値"), max_digits=18, decimal_places=4, null=True, blank=True)
     achievement_text = models.CharField(_("達成度（記載どおり）"), max_length=50, blank=True)
     note = models.TextField(_("備考"), blank=True)
-    computed = models.CharField(_("算定された評価"), max_length=16, choices=Mark.choices, blank=True)
+    # Mark codes are the plan's (plan.legend: the four default codes or its evaluation scheme's), so the
+    # columns carry no fixed choices; the import and the admin's forms check them against the plan.
+    computed = models.CharField(_("算定された評価"), max_length=16, blank=True)
     explanation = models.CharField(_("算定の説明"), max_length=500, blank=True)
-    override = models.CharField(_("確定した評価（上書き）"), max_length=16, choices=Mark.choices, blank=True)
+    override = models.CharField(_("確定した評価（上書き）"), max_length=16, blank=True)
     override_reason = models.TextField(_("上書きの理由"), blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -5,7 +5,7 @@ from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from plans.marks import Mark, final_mark
+from plans.marks import final_mark
 from plans.models import Category, Department, Plan, Provenance
 
 
@@ -192,9 +192,11 @@ class MeasureMark(models.Model):
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="marks")
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
-    computed = models.CharField(_("算定された評価"), max_length=16, choices=Mark.choices, blank=True)
+    # Mark codes are the plan's (plan.legend: the four default codes or its evaluation scheme's), so the
+    # columns carry no fixed choices; the import and the admin's forms check them against the plan.
+    computed = models.CharField(_("算定された評価"), max_length=16, blank=True)
     explanation = models.CharField(_("算定の説明"), max_length=500, blank=True)
-    override = models.CharField(_("確定した評価（上書き）"), max_length=16, choices=Mark.choices, blank=True)
+    override = models.CharField(_("確定した評価（上書き）"), max_length=16, blank=True)
     override_reason = models.TextField(_("上書きの理由"), blank=True)
 
     history = HistoricalRecords()

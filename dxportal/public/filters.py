@@ -3,8 +3,9 @@
 from django.db.models import Q
 
 from kpis import visibility
+from kpis.models import IndicatorValue
 from measures.models import MeasureStage, SdgGoal
-from plans.marks import Mark, final_mark_expression
+from plans.marks import final_mark_expression
 from plans.models import Department
 
 
@@ -21,7 +22,8 @@ class MeasureFilter:
         self.category = params.get("category", "")
         self.department = self._int(params.get("department"))
         self.sdg = self._int(params.get("sdg"))
-        self.mark = params.get("mark", "") if params.get("mark", "") in Mark.values else ""
+        # A code of the plan's own legend (↗ → ↘ － codes, or its scheme's: a, b, c, d …); anything else is ignored.
+        self.mark = params.get("mark", "") if params.get("mark", "") in plan.scheme.codes else ""
         self.fy = self._int(params.get("fy"))
         if self.fy not in plan.fiscal_years:
             self.fy = plan.fiscal_years[0] if plan.fiscal_years else None
@@ -64,6 +66,28 @@ class MeasureFilter:
         )
         return [(stage, labels.get(stage, "")) for stage in sorted(set(used))]
 
+    def marked_measures(self):
+        """Ids of the measures with the chosen mark in the chosen year: their own mark, or, when the plan
+        marks each KPI (scheme unit "kpi"), a KPI with that mark. Only marks residents may see: filtering
+        must not reveal an unpublished year's marks."""
+        if self.plan.scheme.unit == "kpi":
+            values = (
+                IndicatorValue.objects.filter(indicator__plan=self.plan, indicator__measure__isnull=False)
+                .filter(fiscal_year=self.fy)
+                .with_publication()
+                .filter(actual_public=True)
+                .alias(final_mark=final_mark_expression())
+                .filter(final_mark=self.mark)
+            )
+            return values.values("indicator__measure_id")
+        marks = (
+            visibility.public_marks()
+            .filter(fiscal_year=self.fy)
+            .alias(final_mark=final_mark_expression())
+            .filter(final_mark=self.mark)
+        )
+        return marks.values("measure_id")
+
     def apply(self, queryset):
         if self.category:
             queryset = queryset.filter(
@@ -74,14 +98,7 @@ class MeasureFilter:
         if self.sdg:
             queryset = queryset.filter(sdgs__number=self.sdg)
         if self.mark and self.fy:
-            # Only marks residents may see: filtering must not reveal an unpublished year's marks.
-            marks = (
-                visibility.public_marks()
-                .filter(fiscal_year=self.fy)
-                .alias(final_mark=final_mark_expression())
-                .filter(final_mark=self.mark)
-            )
-            queryset = queryset.filter(pk__in=marks.values("measure_id"))
+            queryset = queryset.filter(pk__in=self.marked_measures())
         if self.stage:
             queryset = queryset.filter(stages__stage=self.stage)
         if self.new:

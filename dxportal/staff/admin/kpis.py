@@ -26,6 +26,56 @@ ENTRY_FIELDS = ("actual_text", "note", "evidence_url")
 DERIVED_FIELDS = ("actual_value", "computed", "explanation", "confirmed_by", "confirmed_at")
 
 
+MARK_FIELDS = ("override",)  # the mark staff choose; the computed one is read-only
+
+
+def mark_choices(plan) -> list[tuple[str, str]]:
+    """The plan's own codes for a mark dropdown: ↗ 目標を上回った … or, with a scheme, A 目標より進んでいる …"""
+    return [("", "---------")] + [(entry["code"], f"{entry['symbol']} {entry['label']}") for entry in plan.legend]
+
+
+def limit_mark_fields(form, plan) -> None:
+    """Offer, and accept, only the codes of the plan's legend in the form's mark fields."""
+    for name in MARK_FIELDS:
+        field = form.fields.get(name)
+        if field is not None:
+            form.fields[name] = forms.ChoiceField(
+                choices=mark_choices(plan), required=False, label=field.label, help_text=field.help_text
+            )
+
+
+def mark_owner_plan(instance, cleaned: dict | None = None):
+    """The plan whose legend a mark (a measure's or a KPI value's) takes its codes from; None when unknown yet."""
+    cleaned = cleaned or {}
+    owner = (
+        cleaned.get("measure")
+        or cleaned.get("indicator")
+        or getattr(instance, "measure", None)
+        or getattr(instance, "indicator", None)
+    )
+    return owner.plan if owner is not None and owner.plan_id else None
+
+
+class PlanMarksForm(forms.ModelForm):
+    """A form of one mark: the override offers the plan's codes; on an add form, where the plan is known only
+    once the measure or KPI is chosen, the code is checked against that plan's legend."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plan = mark_owner_plan(self.instance)
+        if plan is not None:
+            limit_mark_fields(self, plan)
+
+    def clean(self):
+        cleaned = super().clean()
+        plan = mark_owner_plan(self.instance, cleaned)
+        override = cleaned.get("override")
+        if override and plan is not None and override not in plan.scheme.codes:
+            codes = "、".join(plan.scheme.codes)
+            self.add_error("override", f"「{override}」はこの計画の評価の記号にありません（使える値: {codes}）")
+        return cleaned
+
+
 class IndicatorInline(ScopedInlineMixin, admin.StackedInline):
     model = Indicator
     fk_name = "measure"
@@ -42,6 +92,11 @@ class IndicatorInline(ScopedInlineMixin, admin.StackedInline):
 class LockedYearFormSet(forms.BaseInlineFormSet):
     """Rows of a locked year (a KPI's targets, a measure's marks) are read-only in inlines too: such a
     year changes only through a correction (kpis.workflow.correct_locked_value)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if getattr(self.instance, "plan_id", None):  # a measure or an indicator: its plan's mark codes
+            limit_mark_fields(form, self.instance.plan)
 
     def clean(self):
         super().clean()
@@ -87,7 +142,7 @@ class IndicatorAdmin(RoleScopedAdmin):
         recompute_plan_marks(form.instance.plan)
 
 
-class ValueEntryForm(forms.ModelForm):
+class ValueEntryForm(PlanMarksForm):
     """Checks the actual, note and evidence URL with the entry service's rules, errors next to the fields.
 
     Lost updates: every editable field carries its value as loaded (Django's hidden initial), so only

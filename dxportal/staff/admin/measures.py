@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Q
 
-from dxportal.staff.admin.kpis import IndicatorInline, LockedYearFormSet
+from dxportal.staff.admin.kpis import IndicatorInline, LockedYearFormSet, PlanMarksForm
 from dxportal.staff.scope import ReferenceDataAdmin, RoleScopedAdmin, ScopedInlineMixin
 from kpis.models import PlanYear
 from kpis.services import recompute_plan_marks
@@ -103,6 +103,8 @@ class MeasureAdmin(RoleScopedAdmin):
 @admin.register(MeasureMark)
 class MeasureMarkAdmin(RoleScopedAdmin):
     """Computed marks are read-only; HQ may override one with a reason (staff confirm KPI marks instead)."""
+
+    form = PlanMarksForm  # the override offers the codes of the measure's plan
 
     list_display = ("measure", "fiscal_year", "computed", "override", "explanation")
     list_filter = ("fiscal_year", "computed", "override", "measure__plan")
