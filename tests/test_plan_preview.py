@@ -1,6 +1,8 @@
 """The preview of a draft plan's pages (dxportal.public.preview) and its publication from the admin
 (dxportal.staff.plan_publication): its own staff see it, nobody else; never cached; HQ publishes it."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -107,3 +109,23 @@ def test_only_hq_of_the_municipality_publishes_and_only_by_post(client, staff_a,
     client.force_login(hq_y)
     assert client.post(publish).status_code == 404  # not a plan of theirs
     assert Plan.objects.get(pk=draft_plan.pk).status == Plan.Status.DRAFT
+
+
+def test_the_preview_is_the_page_residents_see_once_the_plan_is_published(
+    client, hq_x, draft_plan, django_capture_on_commit_callbacks
+):
+    client.force_login(hq_x)
+    previews = {path: text(client.get(PREVIEW + path)) for path in ("", "measures/1-(1)-%E2%91%A0/", "summary/2024/")}
+    assert "↗" in previews[""]  # the marks of the published years, hidden while the plan is a draft
+    assert Plan.objects.get(pk=draft_plan.pk).status == Plan.Status.DRAFT  # the preview changed nothing
+    assert draft_plan.history.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:plans_plan_publish", args=[draft_plan.pk]))
+    resident = Client()
+    for path, preview in previews.items():
+        without_banner = re.sub(
+            r'\n<link rel="stylesheet" href="/static/css/preview.css">.*?</aside>\n', "", preview, flags=re.S
+        )
+        assert without_banner.replace('"/preview/noshiro/mini/', '"/noshiro/mini/') == text(
+            resident.get(PUBLIC + path)
+        ), path

@@ -2,22 +2,25 @@
 
 /preview/<municipality>/<plan>/ (/en/preview/… in English): the plan page, its roadmap, its yearly
 summaries and its measure pages, rendered by the same functions and templates as the public pages, for a
-plan of any status. Only a logged-in member of the plan's municipality (HQ or department staff) and
-superusers see them (plans.access.can_view_plan); anonymous visitors are sent to the login, anyone else
-gets 404, so a draft's existence shows to nobody outside its municipality.
+plan of any status, as residents will see them once it is published (``as_if_published``). Only a
+logged-in member of the plan's municipality (HQ or department staff) and superusers see them
+(plans.access.can_view_plan); anonymous visitors are sent to the login, anyone else gets 404, so a
+draft's existence shows to nobody outside its municipality.
 
 Here, and not in the staff admin, because these are the public pages: the admin links to them by URL
 name only (the two apps never import each other). A preview is never kept: it is sent ``private,
 no-store`` (the page cache and any proxy pass it by) and ``noindex``; the sitemaps, open data and the
 static publication list published plans only, never a preview URL. Within a preview, links to the plan's
-own pages lead to their previews; links outside the plan (home, the municipality, departments) lead to the
-public site. A banner below the site's header says that it is a preview and, to HQ, offers to publish a draft.
+own pages lead to their previews; links outside the plan (home, the municipality, departments) lead to
+the public site. A banner below the site's header says that it is a preview and, to HQ, offers to
+publish a draft.
 """
 
 import functools
 import re
 
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -50,17 +53,33 @@ def preview_view(render_page):
         )
         if not access.can_view_plan(request.user, plan):
             raise Http404("not a plan of the user's municipality")
-        response = render_page(request, plan, **kwargs)
-        return as_preview(request, response, plan)
+        banner = banner_context(request, plan)
+        response = as_if_published(plan, lambda: render_page(request, plan, **kwargs))
+        return as_preview(request, response, plan, banner)
 
     return view
 
 
-def as_preview(request, response, plan):
+def as_if_published(plan, render):
+    """The page as residents will see it once the plan is published: rendered in a transaction that marks
+    the plan published and is rolled back. What residents may see (kpis.visibility: actuals and marks of
+    published years of published plans) is decided in SQL on the plan's status, so the same rule answers."""
+    status = plan.status
+    with transaction.atomic():
+        Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.PUBLISHED)
+        plan.status = Plan.Status.PUBLISHED
+        try:
+            return render()
+        finally:
+            transaction.set_rollback(True)
+            plan.status = status
+
+
+def as_preview(request, response, plan, banner: dict):
     """The page with the preview banner, its links to the plan's pages kept in the preview, never stored."""
     if response.status_code == 200 and response.get("Content-Type", "").startswith("text/html"):
         html = keep_links_in_preview(response.content.decode(response.charset), plan)
-        banner = render_to_string("preview/banner.html", banner_context(request, plan), request)
+        banner = render_to_string("preview/banner.html", banner, request)
         response.content = html.replace(SITE_HEADER_END, SITE_HEADER_END + banner, 1).encode(response.charset)
     response["Cache-Control"] = CACHE_CONTROL
     response["X-Robots-Tag"] = "noindex, nofollow"

@@ -9,7 +9,7 @@
 """
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
@@ -77,7 +77,8 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
     post_reset_login = False
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+        # The admin's own context (its header and title): the page is outside the admin's views.
+        context = {**admin.site.each_context(self.request), **super().get_context_data(**kwargs)}
         context["title"] = "パスワードの設定" if context.get("validlink") else "このリンクは使えません"
         return context
 

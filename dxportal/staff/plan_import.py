@@ -41,7 +41,7 @@ from kpis.sheets.plan_reader import read_plan_file
 from kpis.sheets.plan_workbook import template_workbook
 from kpis.sheets.uploads import keep_upload, take_upload
 from measures.models import MeasureMark
-from plans import access
+from plans import access, fiscal
 from plans.models import Municipality, Plan
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -149,7 +149,9 @@ def owner_words(measure: str | None, category: str | None, name: str) -> str:
 
 
 def year_words(owner: str, fiscal_year: int) -> str:
-    return _("%(owner)s %(fy)s年度") % {"owner": owner, "fy": fiscal_year}
+    """令和6年度 as the workbook's headings name the year; FY2024 in English."""
+    year = fiscal.english(fiscal_year) if translation.get_language() == "en" else fiscal.wareki(fiscal_year)
+    return f"{owner} {year}"
 
 
 def compare(before: dict[str, dict], after: dict[str, dict]) -> list[Change]:
