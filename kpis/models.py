@@ -65,6 +65,11 @@ class Indicator(Provenance):
         verbose_name=_("置き換えた改定"),
     )
     position = models.PositiveIntegerField(default=0)
+    # 再掲: the KPI printed again under other measures of the plan. It belongs to (and is marked and
+    # counted with) its own measure only; the others' pages show it with a link back.
+    also_listed_under = models.ManyToManyField(
+        Measure, blank=True, related_name="relisted_kpis", verbose_name=_("再掲先の取組")
+    )
 
     history = HistoricalRecords()
 

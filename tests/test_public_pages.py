@@ -159,7 +159,7 @@ def test_english_pages_name_fiscal_years_fy(client, mini_plan):
 
 @pytest.mark.parametrize(
     ("page", "queries"),
-    [("home", 4), ("prefecture", 3), ("plan", 8), ("measure", 13), ("plan-summary", 7)],
+    [("home", 4), ("prefecture", 3), ("plan", 8), ("measure", 14), ("plan-summary", 7)],
 )
 def test_public_pages_cost_a_fixed_number_of_queries(client, mini_plan, django_assert_num_queries, page, queries):
     kwargs = {"measure": {"key": "1-(1)-①"}, "plan-summary": {"fy": 2023}}.get(page, {})

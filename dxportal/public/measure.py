@@ -1,5 +1,6 @@
 """The public measure page: what the printed measure page shows, and its yearly marks explained."""
 
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 
 from dxportal.public.cells import MarkBadges
@@ -7,7 +8,7 @@ from dxportal.public.charts import kpi_chart
 from dxportal.public.roadmap import tracks
 from kpis import visibility
 from kpis.history import public_value_history
-from kpis.models import IndicatorValue
+from kpis.models import Indicator, IndicatorValue
 from kpis.visibility import mask
 from measures.models import Measure
 
@@ -30,6 +31,19 @@ def render_measure(request, measure):
     (dxportal.public.preview)."""
     plan = measure.plan
     kpi_list = list(measure.kpis.order_by("position"))
+    # 再掲, one query both ways: the other measures' KPIs printed again here (shown after this measure's own,
+    # linking back), and where this measure's KPIs are printed again.
+    relisted_here, listed_elsewhere = [], {}
+    for listing in (
+        Indicator.also_listed_under.through.objects.filter(Q(measure=measure) | Q(indicator__measure=measure))
+        .select_related("indicator__measure", "measure")
+        .order_by("indicator__measure__position", "indicator__position", "measure__position")
+    ):
+        if listing.measure_id == measure.pk:
+            relisted_here.append(listing.indicator)
+        else:
+            listed_elsewhere.setdefault(listing.indicator_id, []).append(listing.measure)
+    kpi_list += relisted_here
     values: dict[int, list] = {}
     for value in IndicatorValue.objects.filter(indicator__in=kpi_list).with_publication().order_by("fiscal_year"):
         values.setdefault(value.indicator_id, []).append(value)
@@ -43,6 +57,8 @@ def render_measure(request, measure):
         kpis.append(
             {
                 "kpi": kpi,
+                "home": kpi.measure if kpi.measure_id != measure.pk else None,  # a 再掲: its own measure
+                "elsewhere": listed_elsewhere.get(kpi.pk, []),
                 "cells": cells,
                 "badges": [badges[v.mark] if v else "" for v in cells],
                 # Next to the table: why a KPI's mark is what it is, where the page would not say otherwise:

@@ -47,7 +47,11 @@ def export_plan(plan, *, public_only: bool = False) -> dict:
     municipality = plan.municipality
     revisions = list(plan.revisions.all())
     categories = list(plan.categories.all())
-    indicators = list(Indicator.objects.filter(plan=plan).select_related("introduced_in", "retired_in"))
+    indicators = list(
+        Indicator.objects.filter(plan=plan)
+        .select_related("introduced_in", "retired_in")
+        .prefetch_related("also_listed_under")
+    )
     values = defaultdict(list)
     value_rows = IndicatorValue.objects.filter(indicator__plan=plan)
     if public_only:
@@ -171,6 +175,7 @@ def export_tree(categories, indicators_of_category) -> list[dict]:
 
 
 def export_indicator(indicator, values) -> dict:
+    relisted = [m.key for m in sorted(indicator.also_listed_under.all(), key=lambda m: (m.position, m.pk))]
     baseline = None
     if indicator.baseline_text:
         baseline = {
@@ -189,6 +194,8 @@ def export_indicator(indicator, values) -> dict:
             "definition": indicator.definition,
             "introduced_in": indicator.introduced_in.key if indicator.introduced_in_id else None,
             "retired_in": indicator.retired_in.key if indicator.retired_in_id else None,
+            # Only a KPI printed again under other measures carries the key (the seed exports stay as they were).
+            **({"also_listed_under": relisted} if relisted else {}),
             "values": [export_value(v) for v in values],
         },
         indicator,

@@ -256,6 +256,7 @@ def sync_measures(writer: Writer, plan, measures: list[dict], categories, depart
     existing = {m.key: m for m in plan.measures.all()}
     tags = {t.name: t for t in PriorityArea.objects.all()}
     kept = []
+    by_key = {}
     indicator_rows = list(writer.category_indicators)
     for position, data in enumerate(measures):
         values = {
@@ -279,10 +280,11 @@ def sync_measures(writer: Writer, plan, measures: list[dict], categories, depart
         }
         measure = writer.upsert(existing.get(data["key"]), Measure, {"plan": plan, "key": data["key"]}, values)
         kept.append(measure.pk)
+        by_key[data["key"]] = measure
         sync_measure_children(writer, measure, data, categories, departments, tags)
         indicator_rows += [({"measure": measure}, kpi) for kpi in data.get("kpis", [])]
     writer.delete_missing(plan.measures.all(), kept)
-    sync_indicators(writer, plan, indicator_rows, revisions)
+    sync_indicators(writer, plan, indicator_rows, revisions, by_key)
     writer.delete_missing(plan.revisions.all(), [r.pk for r in revisions.values()])
 
 
@@ -348,7 +350,7 @@ def sync_measure_children(writer: Writer, measure, data, categories, departments
         writer.result.updated += 1
 
 
-def sync_indicators(writer: Writer, plan, rows: list[tuple[dict, dict]], revisions) -> None:
+def sync_indicators(writer: Writer, plan, rows: list[tuple[dict, dict]], revisions, measures: dict) -> None:
     existing = {}
     for indicator in plan.indicators.select_related("introduced_in"):
         owner = ("measure", indicator.measure_id) if indicator.measure_id else ("category", indicator.category_id)
@@ -382,6 +384,10 @@ def sync_indicators(writer: Writer, plan, rows: list[tuple[dict, dict]], revisio
         indicator = writer.upsert(existing.get(key), Indicator, lookup, values)
         kept.append(indicator.pk)
         sync_values(writer, indicator, data.get("values", []))
+        relisted = {measures[other].pk for other in data.get("also_listed_under", [])}
+        if relisted != set(indicator.also_listed_under.values_list("pk", flat=True)):
+            indicator.also_listed_under.set(sorted(relisted))
+            writer.result.updated += 1
     writer.delete_missing(plan.indicators.all(), kept)
 
 

@@ -94,6 +94,7 @@ KEY_WORDS = {
     "definition": ("定義", "definition"),
     "introduced_in": ("追加した改定", "introduced in"),
     "retired_in": ("廃止した改定", "retired in"),
+    "also_listed_under": ("再掲先の取組", "also listed under"),
     "values": ("年度の値", "yearly values"),
     "target": ("目標", "target"),
     "actual": ("実績", "actual"),

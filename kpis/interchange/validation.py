@@ -138,6 +138,20 @@ def semantic_errors(doc: dict):
             for j, entry in enumerate(measure.get("marks", [])):
                 yield from mark_errors(entry, f"{at}.marks[{j}]", scheme)
         yield from indicator_errors(measure.get("kpis", []), f"{at}.kpis", revision_keys, start, end)
+        for k, kpi in enumerate(measure.get("kpis", [])):
+            for j, other in enumerate(kpi.get("also_listed_under", [])):
+                where = f"{at}.kpis[{k}].also_listed_under[{j}]"
+                if other == measure["key"]:
+                    yield where, f"再掲先「{other}」はこの指標の取組そのものです（ほかの取組のキーを書いてください）"
+                elif other not in keys:
+                    yield where, f"再掲先の取組「{other}」がありません（measures[].key のいずれか）"
+    for _, at, category in category_paths(doc["categories"]):
+        for i, indicator in enumerate(category.get("indicators", [])):
+            if indicator.get("also_listed_under"):
+                yield (
+                    f"{at}.indicators[{i}].also_listed_under",
+                    "分類の数値目標は再掲できません（取組の指標だけがほかの取組に再掲されます）",
+                )
     if scheme:
         for kpi_at, kpi in document_indicators(doc):
             for j, value in enumerate(kpi.get("values", [])):

@@ -133,7 +133,7 @@ class IndicatorAdmin(RoleScopedAdmin):
     list_filter = ("kind", "direction", "cumulative", "plan__municipality")
     list_select_related = ("measure", "category", "plan__municipality")
     search_fields = ("name", "measure__name", "measure__code", "category__name")
-    autocomplete_fields = ("plan", "measure", "category", "introduced_in", "retired_in")
+    autocomplete_fields = ("plan", "measure", "category", "introduced_in", "retired_in", "also_listed_under")
     inlines = [ValueInline]
     scope = staticmethod(kpis_access.indicator_scope)
 
