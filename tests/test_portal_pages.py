@@ -600,8 +600,8 @@ def test_noshiro_summary_chart_is_svg_with_the_table_numbers(client, noshiro):
     # pillar 3, → 目標を達成した, as printed: 15 of 27 measures (6 / 15 / 3 / 3 = 22.2 / 55.6 / 11.1 / 11.1 %)
     assert '<td class="num">15 <small class="share">55.6%</small></td>' in body
     assert '<td class="num">27 <small class="share">100.0%</small></td>' in body
-    assert 'class="seg seg-achieved"/><text x="' in body and ">→15</text>" in body
-    assert 'role="img" aria-labelledby="chart-note"' in body
+    assert 'class="seg seg-2"/>' in body and ">→15</text>" in body  # the legend's second level, →
+    assert 'role="img" aria-labelledby="summary-chart-title"' in body
     assert 'style="' not in body
 
 

@@ -5,8 +5,10 @@ import json
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from dxportal.public.cells import MarkCells
+from dxportal.public.charts import mark_bars
 from dxportal.public.filters import MeasureFilter
 from dxportal.public.opendata import csv_response, summary_csv_response
 from dxportal.public.published import public_departments
@@ -14,7 +16,7 @@ from kpis import visibility
 from kpis.history import public_corrections
 from kpis.interchange.exporter import export_plan
 from kpis.models import IndicatorValue
-from kpis.summary import plan_summary, summary_chart, top_level_name
+from kpis.summary import plan_summary, top_level_name
 from kpis.visibility import mask
 from measures.models import Measure, MeasureListing
 from plans.marks import final_mark_expression
@@ -122,7 +124,7 @@ def render_summary(request, plan, fy):
             "fy": fy,
             "rows": rows,
             "top_level_name": top_level_name(rows),
-            "chart": summary_chart(rows),
+            "chart": summary_bars(plan, rows),
             "indicator_rows": indicator_rows,
             "corrections": public_corrections(plan, fy),  # 訂正 of the year's values, the pillars' included
             "counted": counted,
@@ -130,6 +132,22 @@ def render_summary(request, plan, fy):
             "nothing_public": not counted and not any(row["public"] for row in indicator_rows),
         },
     )
+
+
+def summary_bars(plan, rows) -> dict:
+    """The summary chart: a bar per top-level category, labelled with its name and total, every count shown."""
+    labelled = [
+        (
+            _("%(label)s %(name)s（計 %(total)s 件）")
+            % {"label": r.category.label, "name": r.category.name, "total": r.total},
+            r.counts,
+        )
+        for r in rows
+        if r.category is not None
+    ]
+    chart = mark_bars(plan.legend, labelled)
+    chart["id"] = "summary-chart"
+    return chart
 
 
 def plan_json(request, municipality, plan):
