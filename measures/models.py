@@ -10,8 +10,8 @@ from plans.models import Category, Department, Plan, Provenance
 
 
 class SdgGoal(models.Model):
-    number = models.PositiveSmallIntegerField(primary_key=True)
-    name = models.CharField(max_length=100)
+    number = models.PositiveSmallIntegerField(_("番号"), primary_key=True)
+    name = models.CharField(_("名称"), max_length=100)
 
     class Meta:
         ordering = ["number"]
@@ -26,8 +26,8 @@ class SdgGoal(models.Model):
 class PriorityArea(models.Model):
     """A theme of the national 自治体DX推進計画 (重点取組事項 …), used to compare municipalities."""
 
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    slug = models.SlugField(_("URL用の名前"), max_length=100, unique=True)
 
     class Meta:
         ordering = ["name"]
@@ -64,11 +64,13 @@ class MeasureQuerySet(models.QuerySet):
 
 
 class Measure(Provenance):
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="measures")
-    key = models.CharField(_("識別子"), max_length=60, help_text="unique within the plan, usually the printed code")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="measures", verbose_name=_("計画"))
+    key = models.CharField(
+        _("識別子"), max_length=60, help_text=_("計画の中で重複しない名前。ふつうは記載どおりの取組番号")
+    )
     code = models.CharField(_("取組番号"), max_length=60, blank=True)
     name = models.CharField(_("名称"), max_length=300)
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(_("表示順"), default=0)
     is_new = models.BooleanField(_("新規（○新）"), default=False)
     is_managed = models.BooleanField(_("管理対象"), default=True)
     overview = models.TextField(_("取組の概要"), blank=True)
@@ -84,8 +86,12 @@ class Measure(Provenance):
     departments_text = models.CharField(_("担当課（記載どおり）"), max_length=300, blank=True)
     sdgs = models.ManyToManyField(SdgGoal, blank=True, related_name="measures", verbose_name="SDGs")
     tags = models.ManyToManyField(PriorityArea, blank=True, related_name="measures", verbose_name=_("重点取組事項"))
-    categories = models.ManyToManyField(Category, through="MeasureListing", related_name="measures")
-    departments = models.ManyToManyField(Department, through="MeasureDepartment", related_name="measures")
+    categories = models.ManyToManyField(
+        Category, through="MeasureListing", related_name="measures", verbose_name=_("施策の柱・分類")
+    )
+    departments = models.ManyToManyField(
+        Department, through="MeasureDepartment", related_name="measures", verbose_name=_("担当課")
+    )
 
     objects = MeasureQuerySet.as_manager()
     history = HistoricalRecords()
@@ -105,15 +111,19 @@ class Measure(Provenance):
 class MeasureListing(models.Model):
     """A measure listed under a category; the non-primary listings are 再掲 (cross-listings)."""
 
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="listings")
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="listings")
-    is_primary = models.BooleanField(default=True)
-    position = models.PositiveIntegerField(default=0)
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="listings", verbose_name=_("取組"))
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="listings", verbose_name=_("施策の柱・分類")
+    )
+    is_primary = models.BooleanField(_("主な掲載先（再掲でない）"), default=True)
+    position = models.PositiveIntegerField(_("表示順"), default=0)
 
     municipality_path = "measure__plan__municipality"  # the owning municipality (plans.ownership)
 
     class Meta:
         ordering = ["measure", "-is_primary", "position"]
+        verbose_name = _("掲載先の分類")
+        verbose_name_plural = _("掲載先の分類")
         constraints = [
             models.UniqueConstraint(fields=["measure", "category"], name="listing_unique"),
             models.UniqueConstraint(fields=["measure"], condition=Q(is_primary=True), name="listing_one_primary"),
@@ -124,9 +134,11 @@ class MeasureListing(models.Model):
 
 
 class MeasureDepartment(models.Model):
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="ownerships")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="ownerships")
-    position = models.PositiveSmallIntegerField(default=0)
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="ownerships", verbose_name=_("取組"))
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="ownerships", verbose_name=_("担当課")
+    )
+    position = models.PositiveSmallIntegerField(_("表示順"), default=0)
 
     municipality_path = "measure__plan__municipality"  # the owning municipality (plans.ownership)
 
@@ -143,7 +155,7 @@ class MeasureDepartment(models.Model):
 class MeasureStage(models.Model):
     """Lifecycle stage (段階) of a measure; several per year make Akita's "(3)(4)"; no year = whole plan."""
 
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="stages")
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="stages", verbose_name=_("取組"))
     fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
     stage = models.PositiveSmallIntegerField(_("段階"))
 
@@ -168,8 +180,8 @@ class MeasureStage(models.Model):
 class ScheduleEntry(models.Model):
     """One cell of a measure's スケジュール / 年度計画: a row (parallel track) and a fiscal year."""
 
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="schedule")
-    row = models.PositiveSmallIntegerField(default=0)
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="schedule", verbose_name=_("取組"))
+    row = models.PositiveSmallIntegerField(_("段（並行する取組の行）"), default=0)
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
     text = models.TextField(_("内容"), blank=True)
     continues = models.BooleanField(_("継続（⇒）"), default=False)
@@ -190,7 +202,7 @@ class ScheduleEntry(models.Model):
 class MeasureMark(models.Model):
     """The yearly mark (目標達成度) of a measure: computed by the engine, optionally overridden with a reason."""
 
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="marks")
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="marks", verbose_name=_("取組"))
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
     # Mark codes are the plan's (plan.legend: the four default codes or its evaluation scheme's), so the
     # columns carry no fixed choices; the import and the admin's forms check them against the plan.

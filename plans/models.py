@@ -33,7 +33,7 @@ class Municipality(models.Model):
     name = models.CharField(_("団体名"), max_length=100)
     name_en = models.CharField(_("英語名"), max_length=100, blank=True)
     prefecture = models.CharField(_("都道府県"), max_length=10)
-    slug = models.SlugField(unique=True, validators=[validate_municipality_slug])
+    slug = models.SlugField(_("URL用の名前"), unique=True, validators=[validate_municipality_slug])
 
     municipality_path = ""  # the municipality itself (plans.ownership)
 
@@ -52,8 +52,12 @@ class Municipality(models.Model):
 class Department(models.Model):
     """A 部 or 課 of a municipality; 課 point to their 部 through parent."""
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="departments")
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="departments", verbose_name=_("地方公共団体")
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("上位の部署")
+    )
     name = models.CharField(_("名称"), max_length=200)
     email = models.EmailField(_("連絡用メールアドレス"), blank=True, help_text=_("入力の督促メールの宛先"))
 
@@ -74,8 +78,12 @@ class Department(models.Model):
 class StaffMembership(models.Model):
     """A department staff user (担当課職員) belongs to one or more departments; they update those departments' KPIs."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_memberships")
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="staff_memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_memberships", verbose_name=_("利用者")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="staff_memberships", verbose_name=_("担当課")
+    )
 
     history = HistoricalRecords()
 
@@ -94,8 +102,12 @@ class StaffMembership(models.Model):
 class HQMembership(models.Model):
     """A member of a municipality's DX HQ (DX推進本部): sees and manages every plan of that municipality."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hq_memberships")
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="hq_memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hq_memberships", verbose_name=_("利用者")
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="hq_memberships", verbose_name=_("地方公共団体")
+    )
 
     history = HistoricalRecords()
 
@@ -131,13 +143,17 @@ class Plan(Provenance):
         NET = "net", _("差引き（↗=+1, →=0, ↘=−1 の合計）")
         WORST = "worst", _("最も低い指標で判定")
 
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="plans")
-    slug = models.SlugField()
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="plans", verbose_name=_("地方公共団体")
+    )
+    slug = models.SlugField(_("URL用の名前"))
     title = models.CharField(_("計画名"), max_length=300)
     edition = models.CharField(_("版"), max_length=100, blank=True)
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_on = models.DateField(_("公表日"), null=True, blank=True)
-    published_on_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    published_on_precision = models.CharField(
+        _("公表日の精度"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
     period_start_fy = models.PositiveSmallIntegerField(_("計画期間（開始年度）"))
     period_end_fy = models.PositiveSmallIntegerField(_("計画期間（終了年度）"))
     replaces = models.ForeignKey(
@@ -152,7 +168,7 @@ class Plan(Provenance):
         null=True,
         blank=True,
         validators=[validate_evaluation],
-        help_text=_("空欄: ↗ → ↘ － で取組ごとに評価（既定）。書式は docs/glossary.md の「Evaluation schemes」"),
+        help_text=_("空欄: ↗ → ↘ － で取組ごとに評価（既定）。書式は docs/glossary.md の「評価の方法」の表"),
     )
     stage_legend = models.JSONField(_("段階の凡例"), default=list, blank=True)
     related_plans = models.JSONField(_("関連計画"), default=list, blank=True)
@@ -206,10 +222,12 @@ class PlanRevision(Provenance):
         CHANGED = "changed", _("変更")
         EXTENDED = "extended", _("延長")
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="revisions")
-    key = models.SlugField()
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("計画"))
+    key = models.SlugField(_("識別子"))
     date = models.DateField(_("日付"))
-    date_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    date_precision = models.CharField(
+        _("日付の精度"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
     kind = models.CharField(_("種別"), max_length=12, choices=Kind.choices)
     title = models.CharField(_("名称"), max_length=300, blank=True)
     summary = models.TextField(_("概要"), blank=True)
@@ -230,15 +248,19 @@ class PlanRevision(Provenance):
 class Category(Provenance):
     """A node of a plan's tree: 施策の柱 / 基本方針 at the top, policies and deeper levels below."""
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="categories")
-    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="categories", verbose_name=_("計画"))
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children", verbose_name=_("上位の分類")
+    )
     label = models.CharField(_("表示番号"), max_length=30)
-    path = models.CharField(_("パス"), max_length=200, help_text="labels from the top joined by '/', e.g. 1/(2)")
-    depth = models.PositiveSmallIntegerField(default=0)
+    path = models.CharField(
+        _("パス"), max_length=200, help_text=_("上の階層からの表示番号を / でつないだもの（例: 1/(2)）")
+    )
+    depth = models.PositiveSmallIntegerField(_("階層の深さ"), default=0)
     name = models.CharField(_("名称"), max_length=300)
     level_name = models.CharField(_("階層名"), max_length=50, blank=True)
     description = models.TextField(_("説明"), blank=True)
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(_("表示順"), default=0)
 
     history = HistoricalRecords()
 
@@ -263,7 +285,9 @@ class PublicationRequest(models.Model):
     In the database so that every process sees it, in the same transaction as the write it records.
     """
 
-    municipality = models.OneToOneField(Municipality, on_delete=models.CASCADE, related_name="+")
+    municipality = models.OneToOneField(
+        Municipality, on_delete=models.CASCADE, related_name="+", verbose_name=_("地方公共団体")
+    )
     requested_at = models.DateTimeField(_("依頼日時"))
 
     class Meta:

@@ -258,10 +258,10 @@ def test_list_filters_offer_only_what_the_user_may_see(client, mini_document, ro
     client.force_login(hq_y)
     for changelist in ("admin:measures_measure_changelist", "admin:measures_measuremark_changelist"):
         response = client.get(reverse(changelist))
-        assert filter_choices(response, "plan") == ["潟上市 テスト計画", "潟上市 第二の計画"], changelist
+        assert filter_choices(response, "計画") == ["潟上市 テスト計画", "潟上市 第二の計画"], changelist
         assert "非公開" not in response.content.decode()
     # One municipality to choose from is no choice: Django leaves that filter out.
-    assert filter_choices(response, "municipality") is None
+    assert filter_choices(response, "地方公共団体") is None
 
 
 def test_list_filter_choices_take_one_query_whatever_the_number_of_plans(client, superuser, roles_plan):

@@ -9,11 +9,13 @@ Every admin write goes through one hook, ``PublicPagesHook.public_pages_changed`
 the public pages of the municipalities the write touched are rendered again (plans.generations).
 """
 
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
 from django.db import models
 from django.db.models import Q
 from django.http import HttpResponse
+from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from kpis import access as kpis_access
@@ -67,13 +69,26 @@ class PublicPagesHook:
         return municipality_id_of(obj) if has_municipality(self.model) else None
 
 
-class ReferenceDataAdmin(PublicPagesHook, admin.ModelAdmin):
+class DeletePageInWords:
+    """The delete confirmation names only objects a user knows."""
+
+    def get_deleted_objects(self, objs, request):
+        """Django's list of what a delete removes, without the rows of automatic many-to-many tables (a
+        measure's national priority areas): they are links that go with the object, and Django can only
+        name them by model ("Measure-priorityarea の関連: Measure_tags object (1)")."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        links = link_table_names()
+        counts = {name: count for name, count in counts.items() if str(name) not in links}
+        return without_links(deleted, links), counts, perms_needed, protected
+
+
+class ReferenceDataAdmin(DeletePageInWords, PublicPagesHook, admin.ModelAdmin):
     """Data of the whole portal (SDGs, priority areas): an edit shows on every municipality's pages."""
 
     public_reach = EVERY_PAGE
 
 
-class RoleScopedAdmin(PublicPagesHook, SimpleHistoryAdmin):
+class RoleScopedAdmin(DeletePageInWords, PublicPagesHook, SimpleHistoryAdmin):
     """Base admin for plan data. Subclasses set ``scope(user) -> Q``, the rows the user may see.
 
     HQ rights are per municipality: the municipality of an object is the one its model's
@@ -154,6 +169,28 @@ class RoleScopedAdmin(PublicPagesHook, SimpleHistoryAdmin):
         response.write("\ufeff")  # BOM: Excel reads the CSV as UTF-8
         audit.write_history_csv(response, records)
         return response
+
+
+def link_table_names() -> set[str]:
+    """The names Django's delete page gives the automatic many-to-many tables (singular and plural)."""
+    return {
+        str(name)
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.auto_created
+        for plain in (model._meta.verbose_name, model._meta.verbose_name_plural)
+        for name in (plain, capfirst(plain))
+    }
+
+
+def without_links(items: list, links: set[str]) -> list:
+    """A nested list of "<model name>: <object>" lines without the lines of the link tables."""
+    kept = []
+    for item in items:
+        if isinstance(item, list):
+            kept.append(without_links(item, links))
+        elif not any(str(item).startswith(f"{name}: ") for name in links):
+            kept.append(item)
+    return [item for item in kept if item != []]
 
 
 class VisibleRelatedFilter(admin.RelatedOnlyFieldListFilter):
