@@ -36,9 +36,18 @@ class Indicator(Provenance):
         HIGHER = "higher", _("大きいほど良い")
         LOWER = "lower", _("小さいほど良い")
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="indicators")
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, null=True, blank=True, related_name="kpis")
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, null=True, blank=True, related_name="indicators")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("計画"))
+    measure = models.ForeignKey(
+        Measure, on_delete=models.CASCADE, null=True, blank=True, related_name="kpis", verbose_name=_("取組")
+    )
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="indicators",
+        verbose_name=_("施策の柱・分類（数値目標）"),
+    )
     name = models.CharField(_("指標名"), max_length=300)
     unit = models.CharField(_("単位"), max_length=50, blank=True)
     kind = models.CharField(_("種類"), max_length=12, choices=Kind.choices, default=Kind.NUMERIC)
@@ -64,7 +73,7 @@ class Indicator(Provenance):
         related_name="retired_indicators",
         verbose_name=_("置き換えた改定"),
     )
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(_("表示順"), default=0)
     # 再掲: the KPI printed again under other measures of the plan. It belongs to (and is marked and
     # counted with) its own measure only; the others' pages show it with a link back.
     also_listed_under = models.ManyToManyField(
@@ -135,7 +144,7 @@ class IndicatorValue(models.Model):
     applicable that year; 0 is a real zero.
     """
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values", verbose_name=_("指標"))
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
     target_text = models.CharField(_("目標（記載どおり）"), max_length=200, blank=True)
     target_value = models.DecimalField(_("目標値"), max_digits=18, decimal_places=4, null=True, blank=True)
@@ -162,6 +171,9 @@ class IndicatorValue(models.Model):
         _("根拠資料（ファイル）"), upload_to="%Y/", storage=evidence_storage, blank=True, max_length=200
     )
     evidence_url = models.URLField(_("根拠資料（URL）"), blank=True, max_length=500)
+    # The plausibility warnings (kpis.plausibility) the user saw and confirmed when saving this actual;
+    # empty when the actual raised none. HQ reviews these before publishing.
+    confirmed_warning = models.TextField(_("確認済みの警告"), blank=True)
 
     objects = IndicatorValueQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["computed", "explanation"])
@@ -212,16 +224,31 @@ class PlanYear(models.Model):
         PUBLISHED = "published", _("公表済み")
         LOCKED = "locked", _("確定（ロック）")
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="years")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="years", verbose_name=_("計画"))
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.OPEN)
     published_at = models.DateTimeField(_("公表日時"), null=True, blank=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("公表した職員"),
     )
     locked_at = models.DateTimeField(_("確定日時"), null=True, blank=True)
     locked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("確定した職員"),
+    )
+    # The departments with KPIs that had not submitted their report when HQ published the year: the public
+    # summary says so until each of them submits (kpis.workflow.unreported_departments).
+    unreported_at_publication = models.ManyToManyField(
+        Department, blank=True, related_name="unreported_years", verbose_name=_("公表時に報告がなかった担当課")
     )
 
     history = HistoricalRecords()
@@ -260,17 +287,29 @@ class DepartmentReport(models.Model):
         APPROVED = "approved", _("承認済み")
         RETURNED = "returned", _("差戻し")
 
-    plan_year = models.ForeignKey(PlanYear, on_delete=models.CASCADE, related_name="reports")
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="reports")
+    plan_year = models.ForeignKey(PlanYear, on_delete=models.CASCADE, related_name="reports", verbose_name=_("年度"))
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="reports", verbose_name=_("担当課")
+    )
     status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.OPEN)
     comment = models.TextField(_("差戻しの理由・コメント"), blank=True)
     submitted_at = models.DateTimeField(_("提出日時"), null=True, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("提出した職員"),
     )
     reviewed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("確認した職員"),
     )
 
     history = HistoricalRecords()
@@ -297,9 +336,9 @@ class PendingUpload(models.Model):
     first confirmation takes (deletes) it, so a second finds nothing (kpis.sheets.uploads).
     """
 
-    token = models.CharField(max_length=32, unique=True)
-    data = models.BinaryField()
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    token = models.CharField(_("受付番号"), max_length=32, unique=True)
+    data = models.BinaryField(_("ファイルの内容"))
+    created_at = models.DateTimeField(_("受け付けた日時"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("確定待ちの取込ファイル")
