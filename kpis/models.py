@@ -57,6 +57,12 @@ class Indicator(Provenance):
     baseline_value = models.DecimalField(_("基準値"), max_digits=18, decimal_places=4, null=True, blank=True)
     baseline_fy = models.PositiveSmallIntegerField(_("基準年度"), null=True, blank=True)
     definition = models.TextField(_("定義・出典"), blank=True)
+    number = models.CharField(_("目標番号（記載どおり）"), max_length=30, blank=True, help_text=_("例: 目標1"))
+    # A target dated after the plan's last year (…（2025年度末）) has no fiscal year of the plan to sit in:
+    # kept as printed.
+    target_after_period = models.CharField(_("計画期間後の目標（記載どおり）"), max_length=200, blank=True)
+    continues_in = models.CharField(_("継続先（記載どおり）"), max_length=300, blank=True)
+    continues_in_plan = models.SlugField(_("継続先の計画"), blank=True, help_text=_("同じ団体の後継計画のスラッグ"))
     introduced_in = models.ForeignKey(
         PlanRevision,
         on_delete=models.PROTECT,

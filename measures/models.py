@@ -82,6 +82,9 @@ class Measure(Provenance):
     national_policies = models.TextField(_("関連する国の施策"), blank=True)
     related_plans = models.JSONField(_("関連計画"), default=list, blank=True)
     notes = models.TextField(_("備考"), blank=True)
+    # 継続先: the measure goes on in a successor plan, as the document says (text) and/or which plan (its slug).
+    continues_in = models.CharField(_("継続先（記載どおり）"), max_length=300, blank=True)
+    continues_in_plan = models.SlugField(_("継続先の計画"), blank=True, help_text=_("同じ団体の後継計画のスラッグ"))
     departments_open_ended = models.BooleanField(_("担当課「等」"), default=False)
     departments_text = models.CharField(_("担当課（記載どおり）"), max_length=300, blank=True)
     sdgs = models.ManyToManyField(SdgGoal, blank=True, related_name="measures", verbose_name="SDGs")

@@ -171,6 +171,10 @@ class Plan(Provenance):
         help_text=_("空欄: ↗ → ↘ － で取組ごとに評価（既定）。書式は docs/glossary.md の「評価の方法」の表"),
     )
     stage_legend = models.JSONField(_("段階の凡例"), default=list, blank=True)
+    # The plan's own words for its measures and KPIs (取組項目, 施策 / 目標, 成果指標); its categories' are
+    # Category.level_name. Empty: 取組 and 指標.
+    measure_level_name = models.CharField(_("取組の呼び方"), max_length=50, blank=True, help_text=_("例: 取組項目"))
+    kpi_level_name = models.CharField(_("指標の呼び方"), max_length=50, blank=True, help_text=_("例: 目標"))
     related_plans = models.JSONField(_("関連計画"), default=list, blank=True)
     description = models.TextField(_("説明"), blank=True)
 
@@ -209,6 +213,21 @@ class Plan(Provenance):
     def legend(self) -> list[dict]:
         """Every outcome of the plan's scheme, best first, with the plan's symbols: what every surface lists."""
         return self.scheme.legend()
+
+    @property
+    def measure_word(self) -> str:
+        """What the plan calls its measures: 取組 unless it says otherwise (取組項目, 施策 …)."""
+        return self.measure_level_name or "取組"
+
+    @property
+    def kpi_word(self) -> str:
+        """What the plan calls its KPIs: 指標 unless it says otherwise (目標 …)."""
+        return self.kpi_level_name or "指標"
+
+    @property
+    def counted_word(self) -> str:
+        """What its marks are given to and its summaries count: its KPIs (scheme unit "kpi") or its measures."""
+        return self.kpi_word if self.scheme.unit == "kpi" else self.measure_word
 
     def accepts_fiscal_year(self, fiscal_year: int) -> bool:
         """Values may sit in the plan period or the year before it (the baseline-year column)."""

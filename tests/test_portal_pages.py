@@ -31,7 +31,8 @@ pytestmark = pytest.mark.django_db
 HEADER = (
     "全国地方公共団体コード,都道府県名,市区町村名,計画ID,計画名,区分,分類パス,分類名,取組ID,取組番号,取組名,"
     "担当部署,指標名,単位,指標の種類,方向,設定した改定,見直した改定,年度,年度（和暦）,目標,目標値,実績,実績値,"
-    "指標の評価,指標の評価記号,取組の評価,取組の評価記号"
+    "指標の評価,指標の評価記号,取組の評価,取組の評価記号,"
+    "指標番号,計画期間後の目標,指標の継続先,指標の継続先の計画ID,取組の継続先,取組の継続先の計画ID"
 )
 
 
@@ -73,14 +74,14 @@ def test_csv_is_utf8_with_bom_and_exact_noshiro_rows(client, noshiro, rf):
     assert lines[1] == (
         "052027,秋田県,能代市,dx-plan-2023,能代市ＤＸ推進計画 施策集,分類,1,市民サービスのＤＸ,,,,,"
         "マイナンバーカードの交付率,％,numeric,higher,,amendment-2026-03,2023,令和5年度,67.4％,67.4,75.4％,75.4,"
-        "exceeded,↗,,"
+        "exceeded,↗,,,,,,,,"
     )
     # A measure's KPI, with the measure's own mark that year.
     assert (
         "052027,秋田県,能代市,dx-plan-2023,能代市ＤＸ推進計画 施策集,取組,1/(1),"
         "市民サービスのＤＸ > マイナンバーカードの普及促進,1-(1)-①,1-(1)-①,マイナンバーカードの普及促進,市民保険課,"
         "出張申請窓口の開催回数（回／年）,回／年,numeric,higher,,,2023,令和5年度,１０回,10,０回,0,"
-        "not_achieved,↘,not_achieved,↘"
+        "not_achieved,↘,not_achieved,↘,,,,,,"
     ) in lines
 
 
@@ -101,9 +102,9 @@ def test_csv_shows_targets_but_not_actuals_or_marks_of_unpublished_years(client,
     close_year(mini_plan, 2024)
     rows = csv_rows(get(client, url("plan-csv", mini_plan))[1])
     pillar_2024 = next(r for r in rows if r[12] == "マイナンバーカードの交付率" and r[18] == "2024")
-    assert pillar_2024[20:] == ["83.7％", "83.7", "", "", "", "", "", ""]
+    assert pillar_2024[20:28] == ["83.7％", "83.7", "", "", "", "", "", ""]
     qualitative_2024 = next(r for r in rows if r[12] == "手法の検討" and r[18] == "2024")
-    assert qualitative_2024[20:] == ["手法を検討する", "", "", "", "", "", "", ""]
+    assert qualitative_2024[20:28] == ["手法を検討する", "", "", "", "", "", "", ""]
     pillar_2023 = next(r for r in rows if r[12] == "マイナンバーカードの交付率" and r[18] == "2023")
     assert pillar_2023[22:26] == ["75.4％", "75.4", "exceeded", "↗"]
 

@@ -11,6 +11,7 @@ from kpis.history import public_value_history
 from kpis.models import Indicator, IndicatorValue
 from kpis.visibility import mask
 from measures.models import Measure
+from plans.models import Plan
 
 
 def measure_detail(request, municipality, plan, key):
@@ -44,6 +45,9 @@ def render_measure(request, measure):
         else:
             listed_elsewhere.setdefault(listing.indicator_id, []).append(listing.measure)
     kpi_list += relisted_here
+    # 継続先 plans named by slug (the same municipality's): linked once published. A query only when named.
+    named = {item.continues_in_plan for item in [measure, *kpi_list] if item.continues_in_plan}
+    successors = Plan.objects.published().filter(municipality_id=plan.municipality_id, slug__in=named) if named else []
     values: dict[int, list] = {}
     for value in IndicatorValue.objects.filter(indicator__in=kpi_list).with_publication().order_by("fiscal_year"):
         values.setdefault(value.indicator_id, []).append(value)
@@ -91,6 +95,7 @@ def render_measure(request, measure):
             "stages": list(measure.stages.order_by("fiscal_year", "stage")),
             "sdgs": list(measure.sdgs.all()),
             "tags": list(measure.tags.all()),
+            "successors": {successor.slug: successor for successor in successors},
             "value_history": public_value_history(measure),
         },
     )

@@ -51,6 +51,13 @@ COLUMNS = [
     "指標の評価記号",
     "取組の評価",
     "取組の評価記号",
+    # Added after the first release at the end, so that the columns above keep their places.
+    "指標番号",
+    "計画期間後の目標",
+    "指標の継続先",
+    "指標の継続先の計画ID",
+    "取組の継続先",
+    "取組の継続先の計画ID",
 ]
 KIND_MEASURE, KIND_CATEGORY = "取組", "分類"
 BOM = "\ufeff"
@@ -108,7 +115,9 @@ class PlanTable:
                 actual_text, actual_value, mark = "", None, ""
             self.values[indicator_id][fy] = Value(target_text, target_value, actual_text, actual_value, mark)
         self.measures = list(
-            Measure.objects.for_plan(plan).order_by("position", "pk").values_list("pk", "key", "code", "name")
+            Measure.objects.for_plan(plan)
+            .order_by("position", "pk")
+            .values_list("pk", "key", "code", "name", "continues_in", "continues_in_plan")
         )
         self.home = dict(
             MeasureListing.objects.filter(measure__plan=plan, is_primary=True).values_list("measure_id", "category_id")
@@ -149,8 +158,8 @@ class PlanTable:
         for indicator in pillar_indicators:
             owner = [csv_safe(cell) for cell in [KIND_CATEGORY, *self.category_columns(indicator.category_id)]]
             owner += ["", "", "", ""]
-            yield from self.indicator_rows(head + owner, indicator, measure_id=None)
-        for pk, key, code, name in self.measures:
+            yield from self.indicator_rows(head + owner, indicator, measure_id=None, measure_tail=["", ""])
+        for pk, key, code, name, continues_in, continues_in_plan in self.measures:
             owner = [
                 KIND_MEASURE,
                 *self.category_columns(self.home.get(pk)),
@@ -160,13 +169,14 @@ class PlanTable:
                 "、".join(self.owners[pk]),
             ]
             owner = [csv_safe(cell) for cell in owner]
+            measure_tail = [csv_safe(continues_in), csv_safe(continues_in_plan)]
             for indicator in kpis_of[pk]:
-                yield from self.indicator_rows(head + owner, indicator, measure_id=pk)
+                yield from self.indicator_rows(head + owner, indicator, measure_id=pk, measure_tail=measure_tail)
             if not kpis_of[pk]:  # keep the measure and its marks in the table
                 for fy in self.plan.fiscal_years:
-                    yield head + owner + [""] * 6 + self.year_columns(fy, None, pk)
+                    yield head + owner + [""] * 6 + self.year_columns(fy, None, pk) + [""] * 4 + measure_tail
 
-    def indicator_rows(self, prefix: list, indicator, measure_id) -> Iterator[list]:
+    def indicator_rows(self, prefix: list, indicator, measure_id, measure_tail: list) -> Iterator[list]:
         values = self.values[indicator.pk]
         describe = [
             indicator.name,
@@ -177,8 +187,10 @@ class PlanTable:
             indicator.retired_in.key if indicator.retired_in_id else "",
         ]
         describe = [csv_safe(cell) for cell in describe]
+        tail = [indicator.number, indicator.target_after_period, indicator.continues_in, indicator.continues_in_plan]
+        tail = [csv_safe(cell) for cell in tail] + measure_tail
         for fy in sorted(set(self.plan.fiscal_years) | set(values)):
-            yield prefix + describe + self.year_columns(fy, values.get(fy), measure_id)
+            yield prefix + describe + self.year_columns(fy, values.get(fy), measure_id) + tail
 
     def year_columns(self, fy: int, value, measure_id) -> list:
         measure_mark = self.marks.get((measure_id, fy), "") if measure_id else ""

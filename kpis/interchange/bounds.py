@@ -108,7 +108,17 @@ def stored_field_errors(doc: dict):
         yield from field_errors(department, f"$.departments[{i}]", Department, {"name": "name", "parent": "name"})
     plan = doc["plan"]
     yield from field_errors(
-        plan, "$.plan", Plan, {"slug": "slug", "title": "title", "edition": "edition", **PROVENANCE}
+        plan,
+        "$.plan",
+        Plan,
+        {
+            "slug": "slug",
+            "title": "title",
+            "edition": "edition",
+            "measure_level_name": "measure_level_name",
+            "kpi_level_name": "kpi_level_name",
+            **PROVENANCE,
+        },
     )
     yield from date_errors(plan.get("published_on"), "$.plan.published_on")
     start, end = plan["period"]["start_fy"], plan["period"]["end_fy"]
@@ -123,6 +133,7 @@ def stored_field_errors(doc: dict):
     for i, measure in enumerate(doc["measures"]):
         at = f"$.measures[{i}]"
         names = {"key": "key", "code": "code", "name": "name", "departments_text": "departments_text", **PROVENANCE}
+        names |= {"continues_in.text": "continues_in", "continues_in.plan": "continues_in_plan"}
         yield from field_errors(measure, at, Measure, names)
         for j, name in enumerate(measure.get("departments", [])):
             yield from field_errors({"name": name}, f"{at}.departments[{j}]", Department, {"name": "name"})
@@ -148,6 +159,8 @@ def category_errors(categories: list[dict], at: str, prefix: str):
 
 def indicator_field_errors(kpi: dict, at: str):
     names = {"name": "name", "unit": "unit", "baseline.text": "baseline_text", "baseline.value": "baseline_value"}
+    names |= {"number": "number", "target_after_period": "target_after_period"}
+    names |= {"continues_in.text": "continues_in", "continues_in.plan": "continues_in_plan"}
     yield from field_errors(kpi, at, Indicator, {**names, **PROVENANCE})
     cells = {
         "target.text": "target_text",

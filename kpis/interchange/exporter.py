@@ -34,6 +34,21 @@ def with_provenance(data: dict, obj) -> dict:
     return data
 
 
+def continuation(obj) -> dict:
+    """``continues_in`` of a measure or KPI that says it goes on in a successor plan; {} otherwise, so that a
+    document without it exports as it was."""
+    continues_in = {
+        **({"text": obj.continues_in} if obj.continues_in else {}),
+        **({"plan": obj.continues_in_plan} if obj.continues_in_plan else {}),
+    }
+    return {"continues_in": continues_in} if continues_in else {}
+
+
+def printed(obj, *names: str) -> dict:
+    """The named text fields that are not empty (keys a document leaves out when it has nothing to say)."""
+    return {name: getattr(obj, name) for name in names if getattr(obj, name)}
+
+
 def cell(text: str, value) -> dict | None:
     return {"text": text, "value": number(value)} if text else None
 
@@ -132,6 +147,7 @@ def export_plan_header(plan) -> dict:
             "mark_legend": plan.mark_legend,
             "stage_legend": plan.stage_legend,
             "related_plans": plan.related_plans,
+            **printed(plan, "measure_level_name", "kpi_level_name"),
             "description": plan.description,
             # Only a plan with a scheme of its own carries one: without it, the default applies.
             **({"evaluation": plan.evaluation} if plan.evaluation else {}),
@@ -192,6 +208,8 @@ def export_indicator(indicator, values) -> dict:
             "cumulative": indicator.cumulative,
             "baseline": baseline,
             "definition": indicator.definition,
+            **printed(indicator, "number", "target_after_period"),
+            **continuation(indicator),
             "introduced_in": indicator.introduced_in.key if indicator.introduced_in_id else None,
             "retired_in": indicator.retired_in.key if indicator.retired_in_id else None,
             # Only a KPI printed again under other measures carries the key (the seed exports stay as they were).
@@ -260,6 +278,7 @@ def export_measure(measure, children, kpis) -> dict:
                 for m in children["marks"][measure.pk]
             ],
             "notes": measure.notes,
+            **continuation(measure),
         },
         measure,
     )

@@ -65,6 +65,12 @@ def provenance(item: dict) -> dict:
     }
 
 
+def continuation(item: dict) -> dict:
+    """継続先 of a measure or KPI: as printed and the successor plan's slug ('' when the document has none)."""
+    continues_in = item.get("continues_in") or {}
+    return {"continues_in": continues_in.get("text") or "", "continues_in_plan": continues_in.get("plan") or ""}
+
+
 class Writer:
     """Upserts one kind of row at a time, counting what actually changed."""
 
@@ -200,6 +206,8 @@ def sync_plan(writer: Writer, municipality, plan, data: dict) -> Plan:
         "evaluation": data.get("evaluation") or None,
         "stage_legend": data.get("stage_legend", []),
         "related_plans": data.get("related_plans", []),
+        "measure_level_name": data.get("measure_level_name", ""),
+        "kpi_level_name": data.get("kpi_level_name", ""),
         "description": data.get("description", ""),
         **provenance(data),
     }
@@ -276,6 +284,7 @@ def sync_measures(writer: Writer, plan, measures: list[dict], categories, depart
             "notes": data.get("notes", ""),
             "departments_open_ended": data.get("departments_open_ended", False),
             "departments_text": data.get("departments_text", ""),
+            **continuation(data),
             **provenance(data),
         }
         measure = writer.upsert(existing.get(data["key"]), Measure, {"plan": plan, "key": data["key"]}, values)
@@ -369,6 +378,9 @@ def sync_indicators(writer: Writer, plan, rows: list[tuple[dict, dict]], revisio
             "baseline_value": decimal_or_none(baseline.get("value")),
             "baseline_fy": baseline.get("fy"),
             "definition": data.get("definition", ""),
+            "number": data.get("number", ""),
+            "target_after_period": data.get("target_after_period", ""),
+            **continuation(data),
             "retired_in": revisions[data["retired_in"]] if data.get("retired_in") else None,
             "position": position,
             **provenance(data),

@@ -152,6 +152,13 @@ def semantic_errors(doc: dict):
                     f"{at}.indicators[{i}].also_listed_under",
                     "分類の数値目標は再掲できません（取組の指標だけがほかの取組に再掲されます）",
                 )
+    successors = [(f"$.measures[{i}]", measure) for i, measure in enumerate(doc["measures"])]
+    for at, item in successors + list(document_indicators(doc)):
+        if (item.get("continues_in") or {}).get("plan") == plan["slug"]:
+            yield (
+                f"{at}.continues_in.plan",
+                f"継続先の計画「{plan['slug']}」はこの計画そのものです（後継計画のスラッグを書きます）",
+            )
     if scheme:
         for kpi_at, kpi in document_indicators(doc):
             for j, value in enumerate(kpi.get("values", [])):

@@ -27,13 +27,13 @@ def write_measure_sheet(ws, data: ReviewData, measure) -> None:
     out.append([cell(ws, inner, "bold")], merges=[(1, width)])
     sdgs = "、".join(str(goal.number) for goal in measure.sdgs.all())
     out.append(
-        [cell(ws, "取組番号", "label"), cell(ws, measure.code or measure.key, "text"), cell(ws, "", "text")]
+        [cell(ws, data.words("取組番号"), "label"), cell(ws, measure.code or measure.key, "text"), cell(ws, "", "text")]
         + [cell(ws, "SDGs", "label"), cell(ws, sdgs, "text")]
         + [cell(ws, "", "text")] * (width - 5),
         merges=[(2, 3), (5, width)],
     )
     name = f"○新 {measure.name}" if measure.is_new else measure.name
-    labelled(ws, out, "取組の名称", name, width, text_width)
+    labelled(ws, out, data.words("取組の名称"), name, width, text_width)
     write_related_plans(ws, out, data, measure, width)
     for label, text in [("これまでの課題", measure.background), ("取組の概要", measure.overview)]:
         if text or label == "取組の概要":
@@ -116,7 +116,7 @@ def write_kpi_table(ws, out: SheetWriter, data: ReviewData, measure, years: list
     pad = [cell(ws, "", "header")] * (width - 3 - len(years))
     first = out.row + 1
     out.append(
-        [cell(ws, "目標及び実績", "label"), cell(ws, "指標", "header"), cell(ws, "", "header")]
+        [cell(ws, "目標及び実績", "label"), cell(ws, data.words("指標"), "header"), cell(ws, "", "header")]
         + [cell(ws, wareki(fy), "header") for fy in years]
         + pad
     )
@@ -131,6 +131,7 @@ def write_kpi_table(ws, out: SheetWriter, data: ReviewData, measure, years: list
         by_year = {v.fiscal_year: v for v in kpi.values.all()}
         start = out.row + 1
         name = f"{kpi.name}（{kpi.unit}）" if kpi.unit and kpi.unit not in kpi.name else kpi.name
+        name = f"{kpi.number} {name}" if kpi.number else name
         rows = [
             ("目標", lambda v, fy: v.target_text),
             ("実績", lambda v, fy: v.actual_text if data.shows_results(fy) else ""),

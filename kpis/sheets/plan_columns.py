@@ -97,6 +97,8 @@ PLAN_ITEMS = [
     Column("plan.related_plans", "関連計画", note="1行に1つ"),
     Column("plan.published_years", "公表済みの年度", note="実績を公表済みの年度。1行に1つ（令和5年度 または 2023）"),
     Column("plan.description", "説明"),
+    Column("plan.measure_level_name", "取組の呼び方", note="計画書での呼び方（例: 取組項目）。空なら「取組」"),
+    Column("plan.kpi_level_name", "指標の呼び方", note="計画書での呼び方（例: 目標）。空なら「指標」"),
     *[Column(f"plan.{c.key}", c.header, note=c.note) for c in provenance_columns()],
     Column("evaluation.unit", "評価の単位", choices=UNITS, note="独自の評価の方式のとき: 取組ごと・指標ごと"),
     Column("evaluation.cumulative_interim", "累計指標の途中年度", choices=INTERIM),
@@ -158,6 +160,8 @@ MEASURE_COLUMNS = [
     Column("expected_effects", "期待される効果", 30),
     Column("national_policies", "関連する国の施策", 30),
     Column("notes", "備考", 24),
+    Column("continues_in.text", "継続先", 24, note="後継計画での扱い（記載どおり）"),
+    Column("continues_in.plan", "継続先の計画", 14, note="後継計画のスラッグ（任意）"),
     *provenance_columns(),
 ]
 KPI_COLUMNS = [
@@ -174,6 +178,11 @@ KPI_COLUMNS = [
     Column("definition", "定義・出典", 24),
     Column("introduced_in", "追加した改定", 12, note="改定シートのキー"),
     Column("retired_in", "廃止した改定", 12, note="改定シートのキー"),
+    Column("number", "目標番号", 8, note="計画書の番号（例: 目標1）"),
+    Column("also_listed_under", "再掲先の取組", 12, note="再掲する取組の取組キー。1行に1つ"),
+    Column("target_after_period", "計画期間後の目標", 16, note="計画期間より後の目標（例: 100人（2028年度末））"),
+    Column("continues_in.text", "継続先", 20, note="後継計画での扱い（記載どおり）"),
+    Column("continues_in.plan", "継続先の計画", 14, note="後継計画のスラッグ（任意）"),
     *provenance_columns(),
 ]
 MARK_COLUMNS = [

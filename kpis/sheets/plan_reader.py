@@ -27,7 +27,7 @@ from kpis.sheets.plan_grid import (
     open_workbook,
     read_table,
 )
-from kpis.sheets.plan_values import PlanSheetReader, parse_fy
+from kpis.sheets.plan_values import PlanSheetReader, parse_fy, read_continuation
 from kpis.sheets.reader import XLSX_MAGIC
 from measures.models import PriorityArea
 from plans.evaluation import scheme_errors
@@ -107,7 +107,7 @@ class DocumentReader(PlanSheetReader):
             if not text:
                 self.item_problem(items, key, "必須です。書いてください")
             plan[key.split(".")[1]] = text
-        for key in ("edition", "description", "uncertain"):
+        for key in ("edition", "description", "uncertain", "measure_level_name", "kpi_level_name"):
             if self.item_text(items, f"plan.{key}"):
                 plan[key] = self.item_text(items, f"plan.{key}")
         plan["status"] = self.item_choice(items, "plan.status", cols.STATUS, "draft")
@@ -453,6 +453,7 @@ class DocumentReader(PlanSheetReader):
             measure[key] = self.choice(table, row, key, cols.BOOLEAN, subject + table.header(key), default)
         measure["stages"] = self.stages(table, row, subject)
         measure["started_fy"] = self.fy_cell(table, row, "started_fy", subject)
+        read_continuation(measure, row)
         self.provenance(measure, table, row)
         return measure
 

@@ -46,6 +46,13 @@ def explicit_number(text: str) -> tuple[bool, float | int | None]:
         return False, None
 
 
+def read_continuation(item: dict, row) -> None:
+    """継続先 and 継続先の計画 of a measure's or KPI's row, as ``continues_in`` (left out when both are empty)."""
+    continues_in = {key: row.text(f"continues_in.{key}") for key in ("text", "plan") if row.text(f"continues_in.{key}")}
+    if continues_in:
+        item["continues_in"] = continues_in
+
+
 class PlanSheetReader:
     def __init__(self, problems: Problems):
         self.problems = problems
@@ -341,6 +348,12 @@ class PlanSheetReader:
 
     def kpi(self, table: Table, row: TableRow, subject: str) -> dict:
         kpi = {"name": row.text("name"), "unit": row.text("unit"), "definition": row.text("definition")}
+        for key in ("number", "target_after_period"):
+            if row.text(key):
+                kpi[key] = row.text(key)
+        if row.text("also_listed_under"):
+            kpi["also_listed_under"] = self.split_lines(row.text("also_listed_under"))
+        read_continuation(kpi, row)
         kpi["kind"] = self.choice(table, row, "kind", cols.KPI_KINDS, subject + "種類", None)
         if not row.text("kind"):
             self.problem(table, row, "kind", f"{subject}種類がありません（{cols.choice_list(cols.KPI_KINDS)}）")

@@ -151,6 +151,8 @@ def plan_item_values(document: dict) -> dict[str, object]:
         "plan.related_plans": lines(plan.get("related_plans")),
         "plan.published_years": lines(fy_text(fy) for fy in plan.get("published_years", [])),
         "plan.description": plan.get("description", ""),
+        "plan.measure_level_name": plan.get("measure_level_name", ""),
+        "plan.kpi_level_name": plan.get("kpi_level_name", ""),
         "evaluation.unit": label_of(cols.UNITS, evaluation.get("unit")),
         "evaluation.cumulative_interim": label_of(cols.INTERIM, evaluation.get("cumulative_interim")),
         "evaluation.combine": label_of(cols.COMBINE, evaluation.get("combine")),
@@ -226,6 +228,7 @@ def measure_rows(measure: dict, schedule_years: list[int]) -> list[list]:
         fy_text(measure.get("started_fy")),
         *(measure.get(key, "") for key in ("overview", "background", "target_state", "direction")),
         *(measure.get(key, "") for key in ("expected_effects", "national_policies", "notes")),
+        *continuation_cells(measure),
         *source_cells(measure),
     ]
     cells = {}
@@ -261,9 +264,19 @@ def kpi_row(owner: list[str], kpi: dict, years: list[int]) -> list:
         kpi.get("definition", ""),
         kpi.get("introduced_in") or "",
         kpi.get("retired_in") or "",
+        kpi.get("number", ""),
+        lines(kpi.get("also_listed_under")),
+        kpi.get("target_after_period", ""),
+        *continuation_cells(kpi),
         *source_cells(kpi),
         *cells,
     ]
+
+
+def continuation_cells(item: dict) -> list[str]:
+    """継続先 and 継続先の計画 of a measure or KPI."""
+    continues_in = item.get("continues_in") or {}
+    return [continues_in.get("text") or "", continues_in.get("plan") or ""]
 
 
 def mark_rows(owner: list[str], kpi: dict, marks: dict[str, str]) -> list[list]:

@@ -108,7 +108,7 @@ def write_count_row(
 ) -> None:
     shown = [value if data.shows_results(fy) else None for fy, value in zip(data.years, values, strict=True)]
     out.append(
-        [cell(ws, f"{data.counted}の目標達成状況", "label"), cell(ws, label, "label"), cell(ws, "", "label")]
+        [cell(ws, data.counted, "label"), cell(ws, label, "label"), cell(ws, "", "label")]
         + [cell(ws, value, "center", number_format if value is not None else None) for value in shown],
         merges=[(2, 3)],
     )
@@ -160,7 +160,11 @@ def write_category_sheet(ws, data: ReviewData, top) -> None:
     out.append([cell(ws, f"【数値目標】{targets}" if targets else "", "plain")], merges=[(1, width)])
     out.blank()
     out.append(
-        [cell(ws, "新規", "header"), cell(ws, "取組番号", "header"), cell(ws, "取組の名称", "header")]
+        [
+            cell(ws, "新規", "header"),
+            cell(ws, data.words("取組番号"), "header"),
+            cell(ws, data.words("取組の名称"), "header"),
+        ]
         + [cell(ws, wareki_short(fy), "header") for fy in years]
     )
     for measure, listing in data.listed.get(top.pk, []):
@@ -221,7 +225,7 @@ def write_measure_list(ws, data: ReviewData) -> None:
     ws.freeze_panes = "A2"
     a4(ws, landscape=True, title_rows="1:1", header=f"{data.plan.title} 取組一覧（{wareki(fy)}）")
     out = SheetWriter(ws, len(LIST_HEADERS))
-    out.append([cell(ws, header, "header") for header, _ in LIST_HEADERS])
+    out.append([cell(ws, data.words(header), "header") for header, _ in LIST_HEADERS])
     for measure in data.measures:
         primary = next((lst for lst in measure.listings.all() if lst.is_primary), None)
         top = heading(data.top_of(data.categories[primary.category_id])) if primary else ""
@@ -233,11 +237,16 @@ def write_measure_list(ws, data: ReviewData) -> None:
             value = next((v for v in kpi.values.all() if v.fiscal_year == fy), None) if kpi else None
             middle = ["", "", "", "", "", "", ""]
             if kpi:
-                middle = [kpi.name, kpi.unit, kpi.get_kind_display(), "", "", "", ""]
+                middle = [kpi_name(kpi), kpi.unit, kpi.get_kind_display(), "", "", "", ""]
             if value:
                 middle[3:] = [value.target_text, value.actual_text, data.symbol(value.mark), data.reason(value)]
             out.append([cell(ws, text, "line") for text in common + middle + tail])
     ws.auto_filter.ref = f"A1:{get_column_letter(len(LIST_HEADERS))}{max(out.row, 2)}"
+
+
+def kpi_name(kpi) -> str:
+    """目標1 研修受講者数: the KPI's name after its printed number, when it has one."""
+    return f"{kpi.number} {kpi.name}" if kpi.number else kpi.name
 
 
 def departments_of(measure) -> str:

@@ -31,8 +31,14 @@ class ReviewData:
 
     @property
     def counted(self) -> str:
-        """What the summary counts: 取組 (a mark per measure) or 指標 (a mark per KPI)."""
-        return "指標" if self.plan.scheme.unit == "kpi" else "取組"
+        """The summary's heading, in the plan's words for what it counts: 取組の目標達成状況 (its measures'
+        marks), else 取組項目の達成状況, 目標の達成状況 … (as the summary page)."""
+        word = self.plan.counted_word
+        return "取組の目標達成状況" if word == "取組" else f"{word}の達成状況"
+
+    def words(self, header: str) -> str:
+        """A header in the plan's own words: 取組 → its measure_word (取組項目 …), 指標 → its kpi_word (目標 …)."""
+        return header.replace("取組", self.plan.measure_word).replace("指標", self.plan.kpi_word)
 
     @property
     def years(self) -> list[int]:

@@ -77,6 +77,8 @@ class MeasureAdmin(RoleScopedAdmin):
                     "national_policies",
                     "related_plans",
                     "notes",
+                    "continues_in",
+                    "continues_in_plan",
                 )
             },
         ),

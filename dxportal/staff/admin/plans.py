@@ -178,6 +178,7 @@ class PlanAdmin(PlanImportMixin, PlanPublicationMixin, PlanSheetsMixin, RoleScop
         ),
         ("計画期間", {"fields": ("period_start_fy", "period_end_fy")}),
         ("評価", {"fields": ("scoring_policy", "mark_legend", "evaluation", "stage_legend", "related_plans")}),
+        ("呼び方", {"fields": ("measure_level_name", "kpi_level_name")}),
         ("出典", {"fields": PROVENANCE_FIELDS, "classes": ("collapse",)}),
     )
 
