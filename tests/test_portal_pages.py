@@ -198,7 +198,7 @@ def test_measure_page_hides_actuals_and_marks_of_unpublished_years(client, mini_
     assert "手法を検討する" in body  # the 2024 target stays
     assert "手法を検討した" not in body
     assert '<th scope="row">令和6年度 (2024)</th><td></td>' in body
-    assert "<td>０回</td>" in body  # 2023 is published
+    assert "<td>0回</td>" in body  # 2023 is published (printed ０回)
 
 
 # --- Departments ------------------------------------------------------------------------------

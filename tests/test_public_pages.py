@@ -87,8 +87,10 @@ def test_measure_page_shows_kpi_table_and_explained_mark(client, mini_plan):
     assert response.status_code == 200
     assert "出張申請窓口の開催回数" in body
     assert '<th scope="col">令和4年度<br><small>2022</small></th>' in body
-    assert "実績 ０回 が目標 １０回 を下回った" in body
-    assert "<td>５２回</td>" in body
+    # A plain sentence for residents, not the engine's 「実績 ０回 が目標 １０回 を下回った」 (staff still see that).
+    assert "「出張申請窓口の開催回数」は、目標 10回 に対して実績 0回 でした（目標が未達成）。" in body
+    assert "を下回った" not in body and "要確認" not in body
+    assert "<td>52回</td>" in body  # printed ５２回, in the portal's one number style
 
 
 def test_summary_page_shows_counts_and_pillar_indicator(client, mini_plan):

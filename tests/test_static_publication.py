@@ -182,13 +182,14 @@ def test_publish_year_then_a_drain_shows_the_years_actuals_in_the_files(
         [ActualEntry(indicator_id=kpi(roles_plan, KPI).pk, fiscal_year=OPEN_FY, actual_text="7")],
     )
     publish_all(site)
-    assert "<td>7</td>" not in measure_file(site, roles_plan).read_text()  # the open year is not public
+    # Entered as a bare 7, shown with the unit the plan prints (２件): 7件.
+    assert "<td>7件</td>" not in measure_file(site, roles_plan).read_text()  # the open year is not public
     with django_capture_on_commit_callbacks(execute=True):
         workflow.publish_year(hq_x, roles_plan, OPEN_FY)
     assert queued() == ["noshiro"]
     outcome = drain(site)
-    assert "<td>7</td>" in measure_file(site, roles_plan).read_text()
-    assert "<td>7</td>" in measure_file(site, roles_plan, language="en").read_text()
+    assert "<td>7件</td>" in measure_file(site, roles_plan).read_text()
+    assert "<td>7件</td>" in measure_file(site, roles_plan, language="en").read_text()
     assert PurePosixPath(f"noshiro/{roles_plan.slug}/measures/{KEY}/index.html") in outcome.written
     assert queued() == []
     assert_files_are_the_views(site)
@@ -210,7 +211,7 @@ def test_lock_year_and_correct_locked_value_then_a_drain_show_the_correction_in_
     assert queued() == ["noshiro"]
     drain(site)
     page = measure_file(site, roles_plan).read_text()
-    assert "<td>９件</td>" in page
+    assert "<td>9件</td>" in page  # entered ９件: half-width digits on public pages
     assert "<strong>訂正</strong>" in page
     assert_files_are_the_views(site)
 
@@ -259,7 +260,7 @@ def test_an_entry_screen_save_into_a_published_year_then_a_drain_shows_the_new_a
     assert response.status_code == 302
     assert queued() == ["noshiro"]
     drain(site)
-    assert "<td>８件</td>" in measure_file(site, roles_plan).read_text()
+    assert "<td>8件</td>" in measure_file(site, roles_plan).read_text()
     assert_files_are_the_views(site)
 
 

@@ -6,8 +6,11 @@ their own size in CSS pixels (``width`` = the viewBox width, shrinking on narrow
 stays readable on a 390 px phone.
 """
 
+import math
 import unicodedata
+from decimal import Decimal
 
+from kpis.evaluation import interim_target, plain_number
 from kpis.models import Indicator
 
 FONT = 14  # px in the viewBox; the charts are drawn 1:1 on screens at least as wide as they are
@@ -58,10 +61,8 @@ def mark_bars(legend: list[dict], rows: list[tuple[str, dict[str, int]]], *, wid
                 continue
             seg_width = n * scale
             text = f"{entry['symbol']}{n}"
+            # Inside the segment where the symbol and count fit, else under it: never a count without its symbol.
             inside = text_width(text) + 6 <= seg_width
-            if not inside and text_width(str(n)) + 4 <= seg_width:
-                text, inside = str(n), True
-                # The symbol is in the table and the legend; the count stays with its segment.
             segment = {
                 "code": entry["code"],
                 "level": level,
@@ -73,7 +74,6 @@ def mark_bars(legend: list[dict], rows: list[tuple[str, dict[str, int]]], *, wid
                 "text_x": round(x + seg_width / 2, 1),
             }
             if not inside:
-                segment["text"] = f"{entry['symbol']}{n}"
                 half = text_width(segment["text"]) / 2
                 centre = max(x + seg_width / 2, free_x + half)
                 centre = min(centre, width - half)
@@ -99,37 +99,97 @@ def mark_bars(legend: list[dict], rows: list[tuple[str, dict[str, int]]], *, wid
 
 # --- a numeric KPI over the years ----------------------------------------------------------------
 
-WIDTH, HEIGHT, PAD = 320, 140, 28
+KPI_WIDTH, KPI_HEIGHT = 360, 200
+LEFT, RIGHT, TOP, BOTTOM = 48, 24, 28, 30
 
 
-def kpi_chart(kpi, years: list[int], by_year: dict) -> dict | None:
-    """Points for an SVG line chart, or None when the KPI has fewer than two numbers to draw."""
+def nice_step(span: float, count: int = 4) -> float:
+    """A 1, 2 or 5 × 10^n step that cuts the span into about ``count`` parts (the axis ticks)."""
+    raw = span / count if span > 0 else 1.0
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 5, 10) if raw <= m * power)
+
+
+def axis_number(value: float) -> str:
+    return plain_number(Decimal(str(value)))
+
+
+def derived_targets(kpi, years: list[int], by_year: dict, *, scheme, plan_start_fy: int) -> list[Decimal | None]:
+    """Per year: the interim target the engine judged the year's actual against when the year prints no target
+    of its own (kpis.evaluation.interim_target: a cumulative KPI under a pro-rata or final scheme), else None.
+
+    Only for years with an actual residents may see (masked values have none), as the engine derives it only
+    for them; its explanation calls it 導出値.
+    """
+    targets = {fy: v.target_value for fy, v in by_year.items() if v and v.target_value is not None}
+    result = []
+    for fy in years:
+        value = by_year.get(fy)
+        interim = None
+        if kpi.kind == Indicator.Kind.NUMERIC and fy not in targets and value and value.actual_text.strip():
+            interim = interim_target(
+                scheme=scheme,
+                cumulative=kpi.cumulative,
+                fiscal_year=fy,
+                targets=targets,
+                baseline_value=kpi.baseline_value,
+                baseline_fy=kpi.baseline_fy,
+                plan_start_fy=plan_start_fy,
+            )
+        result.append(interim.value if interim else None)
+    return result
+
+
+def kpi_chart(kpi, years: list[int], by_year: dict, derived: list | None = None) -> dict | None:
+    """Points, markers and a value axis for a numeric KPI, or None when it has no number to draw.
+
+    Targets as printed, actuals as entered, and the derived interim targets (``derived_targets``) as points of
+    their own, so the chart shows them as derived. A lone point is a marker; two or more are joined by a line.
+    """
     if kpi.kind != Indicator.Kind.NUMERIC:
         return None
-    series = {"target": [], "actual": []}
+    derived = derived or [None] * len(years)
+    series: dict[str, list] = {"target": [], "actual": []}
     for fy in years:
         value = by_year.get(fy)
         series["target"].append(value.target_value if value else None)
         series["actual"].append(value.actual_value if value else None)
-    numbers = [float(v) for s in series.values() for v in s if v is not None]
-    if len(numbers) < 2:
+    numbers = [float(v) for s in [*series.values(), derived] for v in s if v is not None]
+    if not numbers:
         return None
-    top = max(numbers) or 1.0
-    step = (WIDTH - 2 * PAD) / max(len(years) - 1, 1)
+    step_value = nice_step(max(numbers) - min(0.0, min(numbers)))
+    high = step_value * max(math.ceil(max(numbers) / step_value), 1)
+    low = -step_value * math.ceil(-min(numbers) / step_value) if min(numbers) < 0 else 0.0
+    plot_w, plot_h = KPI_WIDTH - LEFT - RIGHT, KPI_HEIGHT - TOP - BOTTOM
+    step = plot_w / max(len(years) - 1, 1)
+    x_of = {fy: LEFT + (i * step if len(years) > 1 else plot_w / 2) for i, fy in enumerate(years)}
 
-    def points(values):
-        return " ".join(
-            f"{PAD + i * step:.1f},{HEIGHT - PAD - (float(v) / top) * (HEIGHT - 2 * PAD):.1f}"
-            for i, v in enumerate(values)
+    def y(value) -> float:
+        return round(TOP + plot_h - (float(value) - low) / (high - low) * plot_h, 1)
+
+    def points(values) -> list[dict]:
+        return [
+            {"x": round(x_of[fy], 1), "y": y(v), "fy": fy, "text": axis_number(float(v))}
+            for fy, v in zip(years, values, strict=True)
             if v is not None
-        )
+        ]
 
+    ticks = [low + step_value * i for i in range(round((high - low) / step_value) + 1)]
+    target_points, actual_points = points(series["target"]), points(series["actual"])
     return {
-        "width": WIDTH,
-        "height": HEIGHT,
-        "max": top,
-        "target": points(series["target"]),
-        "actual": points(series["actual"]),
-        "labels": [(PAD + i * step, fy) for i, fy in enumerate(years)],
-        "baseline_y": HEIGHT - PAD,
+        "id": f"kpi-chart-{kpi.pk}",
+        "width": KPI_WIDTH,
+        "height": KPI_HEIGHT,
+        "left": LEFT,
+        "right": KPI_WIDTH - RIGHT,
+        "top": TOP,
+        "bottom": TOP + plot_h,
+        "unit": kpi.unit,
+        "ticks": [{"y": y(t), "text": axis_number(t)} for t in ticks],
+        "years": [{"x": round(x_of[fy], 1), "fy": fy} for fy in years],
+        "target": target_points,
+        "actual": actual_points,
+        "derived": points(derived),
+        "target_line": " ".join(f"{p['x']},{p['y']}" for p in target_points) if len(target_points) > 1 else "",
+        "actual_line": " ".join(f"{p['x']},{p['y']}" for p in actual_points) if len(actual_points) > 1 else "",
     }

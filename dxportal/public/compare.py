@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.db.models.functions import Substr
 from django.shortcuts import get_object_or_404, render
 
+from dxportal.public.names import in_english, municipality_name, prefecture_name
 from dxportal.public.published import latest_mark, published_prefectures, with_public_listing
 from measures.models import Measure, PriorityArea
 from plans.models import Municipality, Plan
@@ -40,11 +41,14 @@ def compare_index(request):
     tagged = Measure.tags.through.objects.filter(measure__plan__status=Plan.Status.PUBLISHED)
     if prefecture:
         code = prefecture["code"]
-        columns = [(m.pk, m.name, "") for m in published_municipalities().filter(code__startswith=code)]
+        columns = [
+            (m.pk, municipality_name(m, in_english()), "")
+            for m in published_municipalities().filter(code__startswith=code)
+        ]
         tagged = tagged.filter(measure__plan__municipality__code__startswith=code)
         by = "measure__plan__municipality_id"
     else:
-        columns = [(p["code"], p["name"], f"?pref={p['code']}") for p in prefectures]
+        columns = [(p["code"], prefecture_name(p["name"], in_english()), f"?pref={p['code']}") for p in prefectures]
         tagged = tagged.annotate(prefecture=Substr("measure__plan__municipality__code", 1, 2))
         by = "prefecture"
     counts = {

@@ -1,17 +1,29 @@
 """The public measure page: what the printed measure page shows, and its yearly marks explained."""
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, render
 
 from dxportal.public.cells import MarkBadges
-from dxportal.public.charts import kpi_chart
+from dxportal.public.charts import derived_targets, kpi_chart
+from dxportal.public.display import document_title, printed_suffix, value_text
+from dxportal.public.explain import kpi_sentence, measure_sentence
 from dxportal.public.roadmap import tracks
 from kpis import visibility
+from kpis.evaluation import plain_number
 from kpis.history import public_value_history
 from kpis.models import Indicator, IndicatorValue
 from kpis.visibility import mask
 from measures.models import Measure
-from plans.models import Plan
+from plans.models import Plan, PlanRevision
+
+
+def with_source_title(measures):
+    """The measures with ``source_revision_title``: the title of the plan's latest revision that cites the
+    measure's source file (a 変更計画), in the same query, for the source line of the page."""
+    citing = PlanRevision.objects.filter(plan=OuterRef("plan"), source_document=OuterRef("source_document"))
+    return measures.annotate(
+        source_revision_title=Subquery(citing.exclude(title="").order_by("-date").values("title")[:1])
+    )
 
 
 def measure_detail(request, municipality, plan, key):
@@ -19,7 +31,7 @@ def measure_detail(request, municipality, plan, key):
     # prefetch_related on a single object, each ordered by its own columns (ordering by the measure
     # would join the measure's table again to apply its ordering).
     measure = get_object_or_404(
-        Measure.objects.published().select_related("plan__municipality"),
+        with_source_title(Measure.objects.published().select_related("plan__municipality")),
         plan__municipality__slug=municipality,
         plan__slug=plan,
         key=key,
@@ -53,11 +65,22 @@ def render_measure(request, measure):
         values.setdefault(value.indicator_id, []).append(value)
     years = sorted(set(plan.fiscal_years) | {v.fiscal_year for rows in values.values() for v in rows})
     badges = MarkBadges(plan)
-    per_kpi = plan.scheme.unit == "kpi"
+    scheme = plan.scheme
+    per_kpi = scheme.unit == "kpi"
     kpis = []
+    sentences: dict[int, list[str]] = {}  # per year: the measure's own KPIs' sentences
     for kpi in kpi_list:
         by_year = {v.fiscal_year: mask(v) for v in values.get(kpi.pk, [])}
         cells = [by_year.get(fy) for fy in years]
+        interim = derived_targets(kpi, years, by_year, scheme=scheme, plan_start_fy=plan.period_start_fy)
+        derived = [plain_number(d) if d is not None else "" for d in interim]
+        # One number style: half-width digits, and entered bare numbers with the unit the plan prints (45 → 45件).
+        suffix = printed_suffix([kpi.baseline_text, *(t for v in cells if v for t in (v.target_text, v.actual_text))])
+        for v, d in zip(cells, derived, strict=True):
+            if v and v.mark and v.actual_public:  # a sentence for residents instead of the engine's explanation
+                v.plain = kpi_sentence(plan, kpi, v, d, suffix)
+                if kpi.measure_id == measure.pk:
+                    sentences.setdefault(v.fiscal_year, []).append(v.plain)
         kpis.append(
             {
                 "kpi": kpi,
@@ -72,10 +95,18 @@ def render_measure(request, measure):
                     for v in cells
                     if v and v.mark and (v.override or per_kpi)
                 ],
-                "chart": kpi_chart(kpi, years, by_year),
+                # Targets as printed, or the interim target the engine derived for the year (導出値).
+                "targets": [
+                    (value_text(v.target_text, suffix) if v else "", d and d + suffix)
+                    for v, d in zip(cells, derived, strict=True)
+                ],
+                "actuals": [value_text(v.actual_text, suffix) if v else "" for v in cells],
+                "chart": kpi_chart(kpi, years, by_year, interim),
             }
         )
     marks = {m.fiscal_year: m for m in visibility.public_marks().filter(measure=measure).order_by("fiscal_year")}
+    for mark in marks.values():
+        mark.plain = measure_sentence(plan, mark, sentences.get(mark.fiscal_year, []))
     return render(
         request,
         "measures/measure_detail.html",
@@ -97,5 +128,9 @@ def render_measure(request, measure):
             "tags": list(measure.tags.all()),
             "successors": {successor.slug: successor for successor in successors},
             "value_history": public_value_history(measure),
+            # Named by its title, not the stored file name.
+            "source_title": document_title(
+                plan, measure.source_document, getattr(measure, "source_revision_title", None) or ""
+            ),
         },
     )

@@ -5,6 +5,13 @@ romanise them; the goals' short titles as the United Nations publish them), keye
 or the goal number that the data carries.
 """
 
+from django.utils.translation import get_language
+
+
+def in_english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
 PREFECTURES_EN = {
     "北海道": "Hokkaido",
     "青森県": "Aomori",

@@ -4,7 +4,6 @@ Every function here costs a fixed number of queries whatever the number of measu
 rule itself lives in kpis.visibility; this module only applies it.
 """
 
-
 from django.db.models import Count, Max, Prefetch, Q
 from django.db.models.functions import Substr
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from dxportal.public.cells import MarkCells
 from dxportal.public.charts import mark_bars
+from dxportal.public.display import printed_suffix, value_text
 from dxportal.public.filters import MeasureFilter
 from dxportal.public.opendata import csv_response, summary_csv_response
 from dxportal.public.published import public_departments
@@ -114,7 +115,18 @@ def render_summary(request, plan, fy):
     indicator_rows = []
     for indicator in indicators:
         value = values.get(indicator.pk)
-        indicator_rows.append({"indicator": indicator, "value": value, "public": bool(value and value.actual_public)})
+        texts = [indicator.baseline_text, value.target_text, value.actual_text] if value else [indicator.baseline_text]
+        suffix = printed_suffix(texts)  # one number style: 40件 as printed (４０件) and as entered (40)
+        indicator_rows.append(
+            {
+                "indicator": indicator,
+                "value": value,
+                "baseline": value_text(indicator.baseline_text),
+                "target": value_text(value.target_text, suffix) if value else "",
+                "actual": value_text(value.actual_text, suffix) if value else "",
+                "public": bool(value and value.actual_public),
+            }
+        )
     counted = sum(row.total for row in rows if row.category is None)
     return render(
         request,

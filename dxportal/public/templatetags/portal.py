@@ -1,14 +1,14 @@
 from django import template
-from django.utils.translation import get_language
+from django.utils.translation import gettext
 
-from dxportal.public import names
+from dxportal.public import display, names
 from plans import fiscal
 
 register = template.Library()
 
 
 def _in_english() -> bool:
-    return (get_language() or "").startswith("en")
+    return names.in_english()
 
 
 @register.filter
@@ -72,3 +72,38 @@ def prefecture_name(name):
 def sdg_name(goal):
     """The SDGs goal's name, in English on English pages."""
     return names.sdg_goal_name(goal.number, goal.name, _in_english())
+
+
+@register.filter
+def kpi_title(kpi):
+    """The KPI's name with its unit and 【累計】, each said once (not 「（回／年）（回／年）」)."""
+    title = kpi.name
+    if display.unit_shown(kpi.name, kpi.unit):
+        title += f"（{kpi.unit}）"
+    if display.cumulative_shown(kpi.name, kpi.unit, kpi.cumulative):
+        title += f"【{gettext('累計')}】"
+    return title
+
+
+@register.filter
+def value_style(text):
+    """A printed value in the portal's number style (half-width digits: ４０件 → 40件)."""
+    return display.half_width_digits(text)
+
+
+@register.filter
+def plan_subtitle(plan):
+    """The plan's title, after the municipality's name only when the title does not start with it."""
+    return display.plan_subtitle(plan)
+
+
+@register.filter
+def era(text):
+    """On English pages, each Japanese era date in a printed text followed by its Western year."""
+    return display.with_western_years(text) if _in_english() else text
+
+
+@register.filter
+def baseline_year_shown(indicator):
+    """Whether the baseline needs its fiscal year added: not when its printed text names it (34.8％（R3））."""
+    return bool(indicator.baseline_fy) and not display.names_year(indicator.baseline_text, indicator.baseline_fy)
