@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint setup fixtures clean bench soak
+.PHONY: run test lint setup fixtures clean bench soak mutations mutmut
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,17 @@ bench: setup
 # 60 s of public traffic with staff writes, imports, a killed worker and a killed database connection.
 soak: setup
 	$(PY) bench/soak.py
+
+# Not part of `make test`: issue 19's targeted mutations (each must be caught by a named test), applied
+# one at a time to a copy of HEAD (MUTATION_ARGS="--worktree" for uncommitted changes, "--only NAME").
+mutations: setup
+	$(PY) bench/mutations.py $(MUTATION_ARGS)
+
+# Not part of `make test`: mutmut 3 over the engine, access rules, entry and importer ([tool.mutmut] in
+# pyproject.toml), in a copy under bench-results/mutmut/. MUTMUT_ARGS="--files kpis/engine.py --tests
+# tests/test_engine.py" for a quicker run on part of it.
+mutmut: setup
+	$(PY) bench/mutmut_run.py $(MUTMUT_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts
