@@ -113,11 +113,11 @@ def test_a_measure_renamed_in_the_admin_shows_on_its_page_and_the_plan_page(
 def test_a_kpi_target_changed_in_the_admin_shows_on_the_measure_page(
     client, roles_plan, hq, django_capture_on_commit_callbacks
 ):
-    assert "５件" not in cached(client, measure_page(roles_plan))
+    assert "5件" not in cached(client, measure_page(roles_plan))
     value = IndicatorValue.objects.get(indicator=kpi(roles_plan, KPI), fiscal_year=PUBLISHED_FY)
     with django_capture_on_commit_callbacks(execute=True):
         admin_change(hq, value, target_text="５件", target_value="5")
-    assert "<td>５件</td>" in body(client, measure_page(roles_plan))
+    assert "<td>5件</td>" in body(client, measure_page(roles_plan))
 
 
 def test_a_plan_retitled_in_the_admin_shows_on_the_plan_page_and_the_home_page(
@@ -194,19 +194,19 @@ def test_measures_deleted_by_the_admins_bulk_action_leave_the_plan_page(
 def test_an_actual_saved_on_the_entry_screen_shows_on_the_measure_page(
     client, roles_plan, hq, django_capture_on_commit_callbacks
 ):
-    assert "７件" not in cached(client, measure_page(roles_plan))
+    assert "7件" not in cached(client, measure_page(roles_plan))
     key = kpi(roles_plan, KPI).pk
     entry = f"{reverse('admin:kpis_entry')}?plan={roles_plan.pk}&fy={PUBLISHED_FY}"
     with django_capture_on_commit_callbacks(execute=True):
         response = hq.post(entry, {f"actual-{key}": "７件", f"note-{key}": "", f"url-{key}": ""})
     assert response.status_code == 302
-    assert "<td>７件</td>" in body(client, measure_page(roles_plan))
+    assert "<td>7件</td>" in body(client, measure_page(roles_plan))
 
 
 def test_an_actual_imported_from_a_spreadsheet_shows_on_the_measure_page(
     client, roles_plan, hq_x, django_capture_on_commit_callbacks
 ):
-    assert "６件" not in cached(client, measure_page(roles_plan))
+    assert "6件" not in cached(client, measure_page(roles_plan))
     stream = io.BytesIO()
     build_actuals_template(roles_plan, PUBLISHED_FY, stream, user=hq_x)
     workbook = load_workbook(io.BytesIO(stream.getvalue()))
@@ -218,7 +218,7 @@ def test_an_actual_imported_from_a_spreadsheet_shows_on_the_measure_page(
     with django_capture_on_commit_callbacks(execute=True):
         result = import_actuals(data=filled.getvalue(), fiscal_year=PUBLISHED_FY, user=hq_x, filename="実績.xlsx")
     assert result.errors == []
-    assert "<td>６件</td>" in body(client, measure_page(roles_plan))
+    assert "<td>6件</td>" in body(client, measure_page(roles_plan))
 
 
 def test_a_plan_imported_again_shows_its_new_measure_name(
@@ -241,10 +241,10 @@ def test_publishing_a_year_shows_its_actuals(client, roles_plan, staff_b, hq_x, 
         save_entries(
             staff_b, roles_plan, 2025, [ActualEntry(indicator_id=indicator.pk, fiscal_year=2025, actual_text="８件")]
         )
-    assert "８件" not in cached(client, measure_page(roles_plan))  # the open year's actual is not public
+    assert "8件" not in cached(client, measure_page(roles_plan))  # the open year's actual is not public
     with django_capture_on_commit_callbacks(execute=True):
         workflow.publish_year(hq_x, roles_plan, 2025)
-    assert "<td>８件</td>" in body(client, measure_page(roles_plan))
+    assert "<td>8件</td>" in body(client, measure_page(roles_plan))
 
 
 def test_locking_a_year_renders_the_municipalitys_pages_again(
@@ -264,10 +264,10 @@ def test_a_correction_of_a_locked_year_shows_the_new_actual_and_the_correction(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         workflow.lock_year(hq_x, roles_plan, PUBLISHED_FY)
-    assert "９件" not in cached(client, measure_page(roles_plan))
+    assert "9件" not in cached(client, measure_page(roles_plan))
     value = IndicatorValue.objects.get(indicator=kpi(roles_plan, KPI), fiscal_year=PUBLISHED_FY)
     with django_capture_on_commit_callbacks(execute=True):
         workflow.correct_locked_value(hq_x, value, "９件", "集計漏れ")
     page = body(client, measure_page(roles_plan))
-    assert "<td>９件</td>" in page
+    assert "<td>9件</td>" in page
     assert "<strong>訂正</strong>" in page
