@@ -10,6 +10,11 @@ screen's hidden fields, the admin form's initial values, the template's hidden �
 the fields the user changed are written, a colleague's change since then to any other field is kept, and a
 field both changed differently is a conflict (error code "conflict", naming the current value): nothing is
 written until the user chooses.
+
+Plausibility (kpis.plausibility): a changed numeric actual that looks wrong (negative, a percentage over
+100, a running total going down, ten times or a tenth of last year's) is an error with code
+"implausible" until the entry says the user confirmed it (``ActualEntry.warnings_confirmed``); the
+value is then saved with the warnings it was confirmed against (``IndicatorValue.confirmed_warning``).
 """
 
 import dataclasses
@@ -28,6 +33,7 @@ from kpis.access import indicator_scope
 from kpis.engine import NOT_APPLICABLE_TEXTS
 from kpis.formulas import looks_like_formula
 from kpis.models import Indicator, IndicatorValue
+from kpis.plausibility import plausibility_warnings, warning_text
 from kpis.services import recompute_plan_marks, update_rows
 from kpis.visibility import PUBLIC_YEAR_STATUSES
 from plans.fiscal import label as fy_label
@@ -35,7 +41,7 @@ from plans.fiscal import label as fy_label
 MAX_TEXT = 200
 NUMBER = re.compile(r"^([+-]?\d+(?:\.\d+)?)(.*)$")
 URL = URLValidator(schemes=["http", "https"])
-WRITTEN_FIELDS = ["actual_text", "actual_value", "note", "evidence_url"]
+WRITTEN_FIELDS = ["actual_text", "actual_value", "note", "evidence_url", "confirmed_warning"]
 ENTERED_FIELDS = {"actual_text": "実績", "note": "備考", "evidence_url": "根拠資料URL"}  # what a user types
 # The stored number's limits (IndicatorValue.actual_value): beyond them a value would overflow or be rounded.
 _ACTUAL_VALUE = IndicatorValue._meta.get_field("actual_value")
@@ -69,6 +75,8 @@ class ActualEntry:
     evidence_url: str = ""
     # The value as the user loaded it; None: write every field as given (a caller with nothing loaded).
     loaded: Entered | None = None
+    # The user saw the actual's plausibility warnings and keeps the value (kpis.plausibility).
+    warnings_confirmed: bool = False
 
 
 @dataclass
@@ -82,6 +90,8 @@ class EntryError:
     code: str = dataclasses.field(default="", compare=False)
     # A conflict's current value of the field (what a colleague saved since the user loaded it).
     current: str = dataclasses.field(default="", compare=False)
+    # An implausible actual's warnings (kpis.plausibility), as one line.
+    warning: str = dataclasses.field(default="", compare=False)
 
 
 # The problems validate_entries reports, by code.
@@ -100,6 +110,7 @@ ERROR_CODES = {
     "too_precise": f"a number with more than {MAX_DECIMALS} decimals (it would be rounded)",
     "bad_url": "not an http(s) URL",
     "conflict": "a field someone else changed since the user loaded it",
+    "implausible": "an actual that looks wrong (kpis.plausibility) and that the user has not confirmed",
 }
 
 
@@ -227,6 +238,41 @@ def validate_entries(user, plan, fiscal_year: int, entries: list[ActualEntry]) -
     return _validate(user, plan, fiscal_year, entries, current)[0]
 
 
+def implausible_message(text: str) -> str:
+    """The "implausible" error: the warnings, and what the user may do."""
+    return f"{text}。値を確かめて、正しければ確認のうえ保存してください"
+
+
+@dataclass
+class YearActuals:
+    """The stored actuals of the entries' KPIs this year and last year (one query), for the plausibility
+    checks: last year's is the comparison, this year's tells a changed actual from one left as it is."""
+
+    this_year: dict[int, str]
+    last_year: dict[int, tuple[Decimal | None, str]]
+
+    @classmethod
+    def of(cls, ids, fiscal_year: int) -> "YearActuals":
+        this_year, last_year = {}, {}
+        rows = IndicatorValue.objects.filter(indicator_id__in=ids, fiscal_year__in=[fiscal_year - 1, fiscal_year])
+        for indicator_id, year, text, value in rows.values_list(
+            "indicator_id", "fiscal_year", "actual_text", "actual_value"
+        ):
+            if year == fiscal_year:
+                this_year[indicator_id] = text.strip()
+            else:
+                last_year[indicator_id] = (value, text)
+        return cls(this_year, last_year)
+
+    def warnings(self, indicator: Indicator, text: str) -> str:
+        """The warnings of a changed actual (text as typed), as one line; "" for none or an unchanged one."""
+        if text.strip() == self.this_year.get(indicator.pk, ""):
+            return ""  # as stored: it was checked (and confirmed) when it was saved
+        value, ok = parse_actual(indicator, text)
+        previous, previous_text = self.last_year.get(indicator.pk, (None, ""))
+        return warning_text(plausibility_warnings(indicator, value if ok else None, previous, previous_text))
+
+
 def current_values(entries: list[ActualEntry], fiscal_year: int) -> dict[int, Entered]:
     """The entered fields of the entries' values now, by indicator id (one query)."""
     ids = [e.indicator_id for e in entries if isinstance(e.indicator_id, int)]
@@ -235,7 +281,8 @@ def current_values(entries: list[ActualEntry], fiscal_year: int) -> dict[int, En
 
 
 def _validate(user, plan, fiscal_year: int, entries: list[ActualEntry], current: dict[int, Entered] | None):
-    """(errors, the entries' indicators by id): save_entries reuses the indicators read here.
+    """(errors, the entries' indicators by id, the plausibility warnings by entry index): save_entries
+    reuses the indicators and warnings found here.
 
     ``current``: the values' entered fields now, by indicator id, for entries with a loaded state.
     """
@@ -245,6 +292,8 @@ def _validate(user, plan, fiscal_year: int, entries: list[ActualEntry], current:
     ids = {e.indicator_id for e in entries if isinstance(e.indicator_id, int)}
     # filter, not in_bulk: in_bulk splits long id lists into batches on SQLite, one query each.
     indicators = {indicator.pk: indicator for indicator in Indicator.objects.filter(pk__in=ids)}
+    actuals = YearActuals.of(ids, fiscal_year)
+    warnings: dict[int, str] = {}  # by entry index: the warnings a confirmed actual is saved with
     updatable = _updatable_indicator_ids(user, ids)
     year_blocker = None if not plan.accepts_fiscal_year(fiscal_year) else entry_blockers(user, plan, fiscal_year)
     seen: set[int] = set()
@@ -296,12 +345,21 @@ def _validate(user, plan, fiscal_year: int, entries: list[ActualEntry], current:
             continue
         now = (current or {}).get(entry.indicator_id, Entered())
         _, conflicts = merge(entry, now)
-        errors += _field_errors(index, indicator, entry, changed=_changed_fields(entry))
+        changed = _changed_fields(entry)
+        field_errors = _field_errors(index, indicator, entry, changed=changed)
+        errors += field_errors
+        if "actual_text" in changed and not any(e.field == "actual_text" for e in field_errors):
+            warnings[index] = actuals.warnings(indicator, entry.actual_text or "")
+            if warnings[index] and not entry.warnings_confirmed:
+                message = implausible_message(warnings[index])
+                errors.append(
+                    EntryError(index, "actual_text", entry.actual_text, message, "implausible", warning=warnings[index])
+                )
         for name in conflicts:
             theirs = getattr(now, name)
             message = conflict_message(ENTERED_FIELDS[name], theirs)
             errors.append(EntryError(index, name, getattr(entry, name), message, "conflict", current=theirs))
-    return errors, indicators
+    return errors, indicators, warnings
 
 
 def _changed_fields(entry: ActualEntry) -> set[str]:
@@ -374,31 +432,40 @@ def save_entries(user, plan, fiscal_year: int, entries: list[ActualEntry], *, re
         )
     }
     current = {pk: Entered.of(row) for pk, row in existing.items()}
-    errors, indicators = _validate(user, plan, fiscal_year, entries, current)
+    errors, indicators, warnings = _validate(user, plan, fiscal_year, entries, current)
     if errors:
         raise EntryValidationError(errors)
     result = SaveResult()
     new_rows, changed_rows = [], []
-    for entry in entries:
+    for index, entry in enumerate(entries):
         stored, _ = merge(entry, current.get(entry.indicator_id, Entered()))
         text, note, url = stored.actual_text, stored.note, stored.evidence_url
         row = existing.get(entry.indicator_id)
         if row is not None and text == row.actual_text.strip():
             value = row.actual_value  # an actual left as it is keeps its number (a printed one may not parse)
+            confirmed_warning = row.confirmed_warning  # and the warnings it was confirmed against
         else:
             value, _ = parse_actual(indicators[entry.indicator_id], text)
+            confirmed_warning = warnings.get(index, "")  # validated: confirmed, or there are none
         if row is None:
             if not (text or note or url):
                 result.unchanged += 1
                 continue
             row = IndicatorValue(indicator_id=entry.indicator_id, fiscal_year=fiscal_year)
             new_rows.append(row)
-        elif (row.actual_text, row.actual_value, row.note, row.evidence_url) == (text, value, note, url):
+        elif (row.actual_text, row.actual_value, row.note, row.evidence_url, row.confirmed_warning) == (
+            text,
+            value,
+            note,
+            url,
+            confirmed_warning,
+        ):
             result.unchanged += 1
             continue
         else:
             changed_rows.append(row)
         row.actual_text, row.actual_value, row.note, row.evidence_url = text, value, note, url
+        row.confirmed_warning = confirmed_warning
         audit.record(row, user=user, source=source, reason=reason)
     result.created, result.changed = len(new_rows), len(changed_rows)
     # Creations first: the history of each value then reads in the order a row-by-row save would give.

@@ -4,15 +4,22 @@ review, publication and locking of a year).
 A plan arrives as a draft (import_plan, 計画の取込): only its own staff see it, in the preview. HQ of its
 municipality publishes it (``publish_plan``): its pages, sitemaps, open data and static files then show it.
 
-Per plan × fiscal year (``PlanYear``): open → published → locked.
+Per plan × fiscal year (``PlanYear``): open → published → locked; published → open again when HQ takes
+a mistaken publication back (``unpublish_year``, 公表の取消, audited with its reason).
 Per department inside it (``DepartmentReport``): open → submitted → approved, or returned (差戻し, with a
 comment) → submitted again. A year is published once no report waits for review; publishing makes the
-year's actuals and marks public (kpis.visibility). A locked year is read-only everywhere; only HQ may
-correct a value, with a reason, and the change is shown publicly as 訂正.
+year's actuals and marks public (kpis.visibility). HQ may publish before every department has submitted
+(``publication_gaps`` names them and the KPIs still empty, for the board to ask first): those departments
+are recorded (``PlanYear.unreported_at_publication``), the public summary says so, and they may still
+enter and submit their report late, until the year is locked (``unreported_departments``). A locked year
+is read-only everywhere; only HQ may correct a value, with a reason, and the change is shown publicly as
+訂正.
 
 Every transition checks permissions (``PermissionDenied``) and state (``WorkflowError``) and says in
 Japanese what was wrong.
 """
+
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -20,6 +27,7 @@ from django.utils import timezone
 
 from kpis import audit
 from kpis.models import DepartmentReport, IndicatorValue, PlanYear
+from kpis.reminders import Reminder, missing_by_department
 from kpis.services import recompute_plan_marks
 from measures.models import MeasureDepartment
 from plans import access
@@ -105,10 +113,13 @@ def entry_blockers(user, plan, fiscal_year: int):
         return lambda indicator: message
     if access.is_hq(user, plan.municipality_id):
         return lambda indicator: None
-    if status == Year.PUBLISHED:
-        message = f"{fy_label(fiscal_year)}は公表済みのため、変更は推進本部に依頼してください"
-        return lambda indicator: message
     mine = set(access.user_departments(user).values_list("pk", flat=True))
+    if status == Year.PUBLISHED:
+        # Only a department whose report was missing at publication may still enter (and submit) it.
+        mine &= set(unreported_departments(plan, fiscal_year).values_list("pk", flat=True))
+        if not mine:
+            message = f"{fy_label(fiscal_year)}は公表済みのため、変更は推進本部に依頼してください"
+            return lambda indicator: message
     blocked = set(
         DepartmentReport.objects.filter(
             plan_year__plan=plan,
@@ -158,7 +169,9 @@ def submit(user, plan, fiscal_year: int, department) -> DepartmentReport:
         or department.municipality_id != plan.municipality_id
     ):
         raise PermissionDenied(f"{department}の報告を提出する権限がありません")
-    if year_status(plan, fiscal_year) != Year.OPEN:
+    status = year_status(plan, fiscal_year)
+    late = status == Year.PUBLISHED and unreported_departments(plan, fiscal_year).filter(pk=department.pk).exists()
+    if status != Year.OPEN and not late:
         raise WorkflowError(f"{fy_label(fiscal_year)}は公表済みのため提出できません")
     if not plan_departments(plan).filter(pk=department.pk).exists():
         raise WorkflowError(f"{department}はこの計画の指標を担当していません")
@@ -168,15 +181,24 @@ def submit(user, plan, fiscal_year: int, department) -> DepartmentReport:
             f"{department}の報告は{report.get_status_display()}です（提出できるのは入力中か差戻しのとき）"
         )
     report.status, report.submitted_by, report.submitted_at = Report.SUBMITTED, user, timezone.now()
-    return _save(report, user, "提出")
+    if late:  # the public summary no longer counts it as missing
+        bump_after_commit(plan.municipality_id)
+    return _save(report, user, "公表後の提出" if late else "提出")
 
 
-def _review(user, report: DepartmentReport, allowed: tuple[str, ...], verb: str):
+def _review(user, report: DepartmentReport, allowed: tuple[str, ...], verb: str, *, late_too: bool = False):
+    """``late_too``: also a report that came in after the year was published (recorded as missing then)."""
     plan = report.plan_year.plan
     if not access.can_review(user, plan):
         raise PermissionDenied(f"{report.department}の報告を{verb}する権限がありません（推進本部のみ）")
-    if report.plan_year.status != Year.OPEN:
-        raise WorkflowError(f"{fy_label(report.plan_year.fiscal_year)}は公表済みのため{verb}できません")
+    year = report.plan_year
+    late = (
+        late_too
+        and year.status == Year.PUBLISHED
+        and year.unreported_at_publication.filter(pk=report.department_id).exists()
+    )
+    if year.status != Year.OPEN and not late:
+        raise WorkflowError(f"{fy_label(year.fiscal_year)}は公表済みのため{verb}できません")
     if report.status not in allowed:
         raise WorkflowError(f"{report.department}の報告は{report.get_status_display()}のため{verb}できません")
 
@@ -185,7 +207,7 @@ def _review(user, report: DepartmentReport, allowed: tuple[str, ...], verb: str)
 def approve(user, report: DepartmentReport) -> DepartmentReport:
     """HQ accepts a submitted report, never its own: the approver is someone other than the submitter
     (HQ may submit for a department; another HQ member or a superuser then approves)."""
-    _review(user, report, (Report.SUBMITTED,), "承認")
+    _review(user, report, (Report.SUBMITTED,), "承認", late_too=True)
     if report.submitted_by_id is not None and report.submitted_by_id == user.pk:
         raise WorkflowError(
             f"{report.department}の報告は自分で提出したため承認できません（提出者以外の推進本部の職員が承認します）"
@@ -213,18 +235,83 @@ def publish_year(user, plan, fiscal_year: int) -> PlanYear:
     year = plan_year(plan, fiscal_year, user)
     if year.status != Year.OPEN:
         raise WorkflowError(f"{fy_label(fiscal_year)}は既に{year.get_status_display()}です")
-    pending = list(
-        year.reports.filter(status__in=[Report.SUBMITTED, Report.RETURNED])
-        .select_related("department")
-        .order_by("department__name")
-    )
+    pending = list(pending_reports(plan, fiscal_year).select_related("department").order_by("department__name"))
     if pending:
         names = "、".join(f"{r.department}（{r.get_status_display()}）" for r in pending)
         raise WorkflowError(f"確認が終わっていない担当課があるため公表できません: {names}")
+    unsubmitted = publication_gaps(plan, fiscal_year).unsubmitted
     year.status, year.published_by, year.published_at = Year.PUBLISHED, user, timezone.now()
-    _save(year, user, "公表")
+    names = "、".join(str(department) for department in unsubmitted)
+    _save(year, user, f"公表（報告のない担当課: {names}）" if unsubmitted else "公表")
+    year.unreported_at_publication.set(unsubmitted)
     bump_after_commit(plan.municipality_id)
     return year
+
+
+def pending_reports(plan, fiscal_year: int):
+    """Reports HQ has yet to finish with (submitted, or returned and not submitted again): they hold the
+    year's publication back."""
+    return DepartmentReport.objects.filter(
+        plan_year__plan=plan, plan_year__fiscal_year=fiscal_year, status__in=[Report.SUBMITTED, Report.RETURNED]
+    )
+
+
+@transaction.atomic
+def unpublish_year(user, plan, fiscal_year: int, reason: str) -> PlanYear:
+    """公表の取消: take a mistaken publication back before the year is locked. The year is open again
+    (actuals and marks no longer public, the public pages and static files follow after the commit);
+    the reports keep their states; the reason is kept in the year's history."""
+    if not access.can_publish(user, plan):
+        raise PermissionDenied("年度の公表を取り消す権限がありません（推進本部のみ）")
+    if not reason.strip():
+        raise WorkflowError("公表を取り消す理由を入力してください")
+    year = plan_year(plan, fiscal_year, user)
+    if year.status != Year.PUBLISHED:
+        raise WorkflowError(
+            f"{fy_label(fiscal_year)}は{year.get_status_display()}です（取り消せるのは確定前の公表済みの年度）"
+        )
+    year.status, year.published_by, year.published_at = Year.OPEN, None, None
+    _save(year, user, f"公表の取消: {reason.strip()}")
+    year.unreported_at_publication.clear()
+    bump_after_commit(plan.municipality_id)
+    return year
+
+
+@dataclass
+class PublicationGaps:
+    """What is still missing of a plan year: departments that have not submitted, KPIs without an actual."""
+
+    unsubmitted: list  # Department, by name: no report yet, or still 入力中
+    blank: list[Reminder]  # per department, its KPIs without an actual (kpis.reminders)
+
+    @property
+    def blank_count(self) -> int:
+        """KPIs without an actual, each once (a KPI of a measure two departments share is in both lists)."""
+        return len({indicator.pk for reminder in self.blank for indicator in reminder.missing})
+
+    def __bool__(self) -> bool:
+        return bool(self.unsubmitted or self.blank)
+
+
+def publication_gaps(plan, fiscal_year: int) -> PublicationGaps:
+    """The departments that report in the plan but have not submitted the year's report, and the KPIs
+    still without an actual (three queries)."""
+    unsubmitted = list(plan_departments(plan).exclude(pk__in=_reported(plan, fiscal_year)).order_by("name"))
+    return PublicationGaps(unsubmitted, missing_by_department(plan, fiscal_year))
+
+
+def unreported_departments(plan, fiscal_year: int):
+    """The departments recorded as missing when the year was published that have not submitted since: the
+    public summary names their number (「N 課の報告が未提出のまま公表」). One query."""
+    recorded = Department.objects.filter(unreported_years__plan=plan, unreported_years__fiscal_year=fiscal_year)
+    return recorded.exclude(pk__in=_reported(plan, fiscal_year))
+
+
+def _reported(plan, fiscal_year: int):
+    """The ids of the departments that have submitted the year's report (a subquery)."""
+    return DepartmentReport.objects.filter(
+        plan_year__plan=plan, plan_year__fiscal_year=fiscal_year, status__in=[Report.SUBMITTED, Report.APPROVED]
+    ).values("department_id")
 
 
 @transaction.atomic

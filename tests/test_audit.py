@@ -83,7 +83,9 @@ def test_workflow_transitions_are_audited(roles_plan, staff_b, hq_x):
 
 
 def test_history_page_and_csv_export_in_the_admin(client, roles_plan, staff_b, hq_x, hq_y):
-    save_entries(staff_b, roles_plan, FY, [ActualEntry(kpi(roles_plan, "要望書の提出件数").pk, FY, "-5")])
+    # A negative count is asked about (kpis.plausibility): confirmed here, as the user would.
+    entry = ActualEntry(kpi(roles_plan, "要望書の提出件数").pk, FY, "-5", warnings_confirmed=True)
+    save_entries(staff_b, roles_plan, FY, [entry])
     value = value_of(roles_plan, "要望書の提出件数")
     client.force_login(hq_x)
     history_url = reverse("admin:kpis_indicatorvalue_history", args=[value.pk])
@@ -133,7 +135,10 @@ def test_bulk_save_tags_every_history_row_like_a_save_would(noshiro, hq_x):
     values = IndicatorValue.objects.filter(indicator__plan=noshiro, fiscal_year=FY).select_related("indicator")
     existing = {v.indicator_id for v in values}
     indicators = list(noshiro.indicators.filter(kind="numeric").order_by("pk"))
-    entries = [ActualEntry(i.pk, FY, str(n), note=f"備考{n}") for n, i in enumerate(indicators)]
+    # n against last year's actuals looks wrong for some (kpis.plausibility): confirmed, as an import does.
+    entries = [
+        ActualEntry(i.pk, FY, str(n), note=f"備考{n}", warnings_confirmed=True) for n, i in enumerate(indicators)
+    ]
     before = IndicatorValue.history.count()
 
     result = save_entries(hq_x, noshiro, FY, entries, reason="R7実績.xlsx", source="import")

@@ -13,6 +13,7 @@ from tests.personas import kpi
 pytestmark = pytest.mark.django_db
 
 FY = 2025
+NEGATIVE = "マイナスの値です（件数や回数はマイナスになりません）。値を確かめて、正しければ確認のうえ保存してください"
 
 
 def codes(user, plan, name, text):
@@ -52,7 +53,8 @@ def test_only_the_kpis_unit_may_follow_the_number(roles_plan, staff_a, text, exp
         ("0.0001", []),
         ("1.50000000", []),  # trailing zeros lose nothing
         ("00000000000000000001", []),
-        ("-12345678901234.5678", []),
+        # Storable, and asked about: a negative count (kpis.plausibility)
+        ("-12345678901234.5678", [("implausible", NEGATIVE)]),
     ],
 )
 def test_numbers_beyond_the_stored_digits_are_refused(roles_plan, staff_b, text, expected):

@@ -45,7 +45,7 @@ def test_entry_screen_saves_all_rows_and_shows_the_mark(client, roles_plan, staf
     page = client.get(entry_url(roles_plan))
     assert "保存しました（新規 0 件、変更 1 件、変更なし 0 件）" in page.content.decode()
     assert (
-        '<td class="mark"><span title="実績 ３件 が目標 ３件 に達した">→ 目標を達成した</span></td>'
+        '<td class="mark" data-label="評価"><span title="実績 ３件 が目標 ３件 に達した">→ 目標を達成した</span></td>'
         in page.content.decode()
     )
     assert MeasureMark.objects.get(measure__key="2-(1)-①", fiscal_year=FY).computed == "achieved"
@@ -65,7 +65,7 @@ def test_entry_screen_shows_errors_next_to_the_field_and_saves_nothing(client, r
 def test_department_submits_from_the_entry_screen(client, roles_plan, staff_b):
     client.force_login(staff_b)
     department = Department.objects.get(name="企画部", municipality__code="052027")
-    response = client.post(entry_url(roles_plan), {"action": "submit", "department": department.pk})
+    response = client.post(entry_url(roles_plan), {"submit_department": department.pk, "blank_confirmed": "1"})
     assert response.status_code == 302
     assert DepartmentReport.objects.get(department=department).status == "submitted"
 
@@ -75,7 +75,7 @@ def test_board_counts_per_department_and_runs_the_workflow(client, roles_plan, s
     key = kpi(roles_plan, "要望書の提出件数").pk
     client.post(entry_url(roles_plan), {f"actual-{key}": "3"})
     department = Department.objects.get(name="企画部", municipality__code="052027")
-    client.post(entry_url(roles_plan), {"action": "submit", "department": department.pk})
+    client.post(entry_url(roles_plan), {"submit_department": department.pk})
     client.force_login(hq_x)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(board_url(roles_plan))
@@ -83,7 +83,11 @@ def test_board_counts_per_department_and_runs_the_workflow(client, roles_plan, s
     rows = {row.department.name: (row.total, row.entered, row.missing, row.status) for row in response.context["rows"]}
     assert rows == {"企画部": (1, 1, 0, "submitted"), "地域情報課": (2, 0, 2, "open")}
     assert client.post(board_url(roles_plan), {"action": "approve", "department": department.pk}).status_code == 302
-    assert client.post(board_url(roles_plan), {"action": "publish"}).status_code == 302
+    # 地域情報課 has not submitted: the board asks first, then publishes on confirmation
+    response = client.post(board_url(roles_plan), {"action": "publish"})
+    assert response["Location"] == board_url(roles_plan) + "&confirm=publish"
+    assert PlanYear.objects.filter(plan=roles_plan, fiscal_year=FY, status="published").count() == 0
+    assert client.post(board_url(roles_plan), {"action": "publish", "confirmed": "1"}).status_code == 302
     assert PlanYear.objects.get(plan=roles_plan, fiscal_year=FY).status == "published"
     client.post(board_url(roles_plan), {"action": "lock"})
     assert PlanYear.objects.get(plan=roles_plan, fiscal_year=FY).status == "locked"
@@ -92,7 +96,7 @@ def test_board_counts_per_department_and_runs_the_workflow(client, roles_plan, s
 def test_board_return_needs_a_comment(client, roles_plan, staff_b, hq_x):
     department = Department.objects.get(name="企画部", municipality__code="052027")
     client.force_login(staff_b)
-    client.post(entry_url(roles_plan), {"action": "submit", "department": department.pk})
+    client.post(entry_url(roles_plan), {"submit_department": department.pk, "blank_confirmed": "1"})
     client.force_login(hq_x)
     response = client.post(board_url(roles_plan), {"action": "return", "department": department.pk}, follow=True)
     assert "差戻しの理由を入力してください" in response.content.decode()

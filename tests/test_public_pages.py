@@ -159,9 +159,11 @@ def test_english_pages_name_fiscal_years_fy(client, mini_plan):
     assert '<a href="/noshiro/mini/summary/2023/">令和5年度 (2023)</a>' in client.get("/noshiro/mini/").content.decode()
 
 
+# plan-summary: 8 with the count of departments still missing from a year published without their report
+# (kpis.workflow.unreported_departments, read only when the year shows something public).
 @pytest.mark.parametrize(
     ("page", "queries"),
-    [("home", 4), ("prefecture", 3), ("plan", 8), ("measure", 14), ("plan-summary", 7)],
+    [("home", 4), ("prefecture", 3), ("plan", 8), ("measure", 14), ("plan-summary", 8)],
 )
 def test_public_pages_cost_a_fixed_number_of_queries(client, mini_plan, django_assert_num_queries, page, queries):
     kwargs = {"measure": {"key": "1-(1)-①"}, "plan-summary": {"fy": 2023}}.get(page, {})

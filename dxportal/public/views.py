@@ -19,6 +19,7 @@ from kpis.interchange.exporter import export_plan
 from kpis.models import IndicatorValue
 from kpis.summary import plan_summary, top_level_name
 from kpis.visibility import mask
+from kpis.workflow import unreported_departments
 from measures.models import Measure, MeasureListing
 from plans.marks import final_mark_expression
 from plans.models import Category, Municipality, Plan
@@ -128,6 +129,8 @@ def render_summary(request, plan, fy):
             }
         )
     counted = sum(row.total for row in rows if row.category is None)
+    # Nothing public to show yet: say so rather than print empty actuals and zero counts.
+    nothing_public = not counted and not any(row["public"] for row in indicator_rows)
     return render(
         request,
         "plans/summary.html",
@@ -140,8 +143,9 @@ def render_summary(request, plan, fy):
             "indicator_rows": indicator_rows,
             "corrections": public_corrections(plan, fy),  # 訂正 of the year's values, the pillars' included
             "counted": counted,
-            # Nothing public to show yet: say so rather than print empty actuals and zero counts.
-            "nothing_public": not counted and not any(row["public"] for row in indicator_rows),
+            "nothing_public": nothing_public,
+            # Departments whose report was missing when HQ published the year, until they submit (one query).
+            "unreported": 0 if nothing_public else unreported_departments(plan, fy).count(),
         },
     )
 

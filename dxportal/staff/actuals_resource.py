@@ -4,7 +4,8 @@ The format reads the file once with ``read_actuals``; the resource checks the wh
 first row (``check_sheet``: columns, identifiers, formulas, scope, years, numbers, duplicates) and
 reports per row new / changed / unchanged or the errors. Rows are never saved one by one: after the
 confirmed import, ``save_checked`` writes every row through ``kpis.entry.save_entries`` in one
-transaction with the audit history, or nothing.
+transaction with the audit history, or nothing. A value with plausibility warnings shows them in the
+preview (確認が必要な点); confirming the import keeps it, recorded as confirmed against them.
 """
 
 import tablib
@@ -64,9 +65,8 @@ class ActualsResource(resources.ModelResource):
         fields = ()
         name = "実績（実績入力テンプレート）"
 
-    def __init__(self, fiscal_year=None, **kwargs):
+    def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.fiscal_year = fiscal_year
         self.check = None
         self.rows = {}
 
@@ -84,12 +84,12 @@ class ActualsResource(resources.ModelResource):
             "実績（取込後）",
             "備考（取込後）",
             "根拠資料URL（取込後）",
+            "確認が必要な点",
         ]
 
     def before_import(self, dataset, **kwargs):
-        if self.fiscal_year is None:
-            raise SheetProblem("年度を指定してください")
-        self.check = check_sheet(dataset.parsed, user=kwargs.get("user"), fiscal_year=self.fiscal_year)
+        # The year is the template's own (check_sheet reads it from the rows).
+        self.check = check_sheet(dataset.parsed, user=kwargs.get("user"))
         self.rows = {checked.row.number: checked for checked in self.check.rows}
         if self.check.problems:
             raise SheetProblem("\n".join(self.check.problems))
@@ -116,6 +116,7 @@ class ActualsResource(resources.ModelResource):
             checked.stored.actual_text,  # a field left as exported keeps its current value
             checked.stored.note,
             checked.stored.evidence_url,
+            "\n".join(checked.warnings),
         ]
         return result
 
@@ -123,6 +124,7 @@ class ActualsResource(resources.ModelResource):
         """Write everything at once, only on the confirmed import and only without any error."""
         if kwargs.get("dry_run") or self.check is None or result.has_errors() or result.has_validation_errors():
             return
+        self.check.accept_warnings = True  # the preview showed them, and the user confirmed
         save_checked(self.check, user=kwargs.get("user"), filename=kwargs.get("file_name") or "")
         if not self.check.ok:
             raise SheetProblem("\n".join(self.check.errors))

@@ -22,7 +22,7 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportMixin
-from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.forms import ImportForm
 from import_export.results import RowResult
 from import_export.tmp_storages import BaseStorage
 
@@ -33,7 +33,6 @@ from kpis.sheets.template import build_actuals_template
 from kpis.sheets.uploads import keep_upload, peek_upload, take_upload
 from plans.access import can_export, has_role
 from plans.fiscal import label as fy_label
-from plans.models import FY_MAX, FY_MIN
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEETS = {
@@ -125,10 +124,13 @@ class PlanSheetsMixin:
 
 
 class ActualsImportForm(ImportForm):
-    fiscal_year = forms.IntegerField(
-        label="年度", min_value=FY_MIN, max_value=FY_MAX, help_text="取り込む実績の年度（西暦）。例: 2024"
-    )
-    field_order = ["resource", "fiscal_year", "import_file", "format"]
+    """The upload. No year to choose: the template is exported for one year and its rows carry it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["import_file"].label = "取り込むファイル"
+        self.fields["import_file"].help_text = "実績入力テンプレート。年度はテンプレートの年度です"
+        self.fields["format"].label = "形式"
 
     def clean_import_file(self):
         """Refuse a file above the size limit before the import reads it into memory."""
@@ -137,10 +139,6 @@ class ActualsImportForm(ImportForm):
         if problem:
             raise ValidationError(problem)
         return upload
-
-
-class ActualsConfirmForm(ConfirmImportForm):
-    fiscal_year = forms.IntegerField(widget=forms.HiddenInput(), min_value=FY_MIN, max_value=FY_MAX)
 
 
 ALREADY_CONFIRMED = (
@@ -171,7 +169,6 @@ class ActualsImportMixin(ImportMixin):
 
     resource_classes = [ActualsResource]
     import_form_class = ActualsImportForm
-    confirm_form_class = ActualsConfirmForm
     tmp_storage_class = DatabaseUploadStorage
     import_template_name = "admin/kpis/sheets/import_actuals.html"
     skip_admin_log = True  # the audit history (django-simple-history, through save_entries) records each row
@@ -182,17 +179,6 @@ class ActualsImportMixin(ImportMixin):
 
     def has_import_permission(self, request):
         return has_role(request.user)
-
-    def get_import_resource_kwargs(self, request, **kwargs):
-        form = kwargs.get("form")
-        cleaned = getattr(form, "cleaned_data", None) or {}
-        return {"fiscal_year": cleaned.get("fiscal_year")}
-
-    def get_confirm_form_initial(self, request, import_form):
-        initial = super().get_confirm_form_initial(request, import_form)
-        if import_form is not None:
-            initial["fiscal_year"] = import_form.cleaned_data["fiscal_year"]
-        return initial
 
     def import_action(self, request, **kwargs):
         """The upload and its preview; an upload the preview refused is not kept waiting for a confirmation."""

@@ -5,6 +5,10 @@ maps the rows to ``kpis.entry.ActualEntry`` and runs ``validate_entries`` (scope
 locks, numbers, duplicates), adding the sheet, row and column to each error. ``import_actuals`` writes
 only when there is no error at all, through ``save_entries`` (one transaction, audit history, marks),
 whose own run of the same checks is then the only one.
+
+Plausibility warnings (kpis.plausibility) are the rows' ``warnings``, not errors: the admin's preview
+shows them and its confirmation accepts them; the command accepts them only with --accept-warnings.
+Accepted values are saved as confirmed against their warnings.
 """
 
 from collections import Counter
@@ -26,6 +30,7 @@ from kpis.models import Indicator, IndicatorValue
 from kpis.sheets.columns import BY_KEY, FIELD_COLUMNS, check_key
 from kpis.sheets.reader import ParsedSheet, SheetRow, read_actuals
 from plans.access import can_import, can_view_plan
+from plans.fiscal import label as fy_label
 from plans.models import Plan
 
 NEW, CHANGED, UNCHANGED, INVALID = "new", "changed", "unchanged", "invalid"
@@ -62,6 +67,7 @@ class RowCheck:
     indicator: IndicatorLabel | None = None
     before: ValueBefore | None = None
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # plausibility: asked, not refused
 
     @property
     def stored(self) -> Entered:
@@ -83,20 +89,26 @@ class RowCheck:
 
 @dataclass
 class ActualsCheck:
-    fiscal_year: int
+    fiscal_year: int | None  # the template's year (every exported row carries it, signed by its 照合キー)
     sheet: ParsedSheet
     plan: Plan | None = None
     rows: list[RowCheck] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     saved: SaveResult | None = None
+    accept_warnings: bool = False  # the user has seen the plausibility warnings and keeps the values
 
     @property
     def errors(self) -> list[str]:
         return self.problems + [message for row in self.rows for message in row.errors]
 
     @property
+    def warnings(self) -> list[str]:
+        return [message for row in self.rows for message in row.warnings]
+
+    @property
     def ok(self) -> bool:
-        return not self.errors
+        """Nothing wrong, and no warning left unaccepted: the rows may be written."""
+        return not self.errors and (self.accept_warnings or not self.warnings)
 
     @property
     def entries(self) -> list[ActualEntry]:
@@ -113,15 +125,20 @@ def where(sheet: ParsedSheet, row: SheetRow, key: str) -> str:
 
 
 def check_actuals(
-    data: bytes, *, user, fiscal_year: int, filename: str = "", defer_entry_checks: bool = False
+    data: bytes, *, user, fiscal_year: int | None = None, filename: str = "", defer_entry_checks: bool = False
 ) -> ActualsCheck:
     return check_sheet(
         read_actuals(data, filename), user=user, fiscal_year=fiscal_year, defer_entry_checks=defer_entry_checks
     )
 
 
-def check_sheet(sheet: ParsedSheet, *, user, fiscal_year: int, defer_entry_checks: bool = False) -> ActualsCheck:
+def check_sheet(
+    sheet: ParsedSheet, *, user, fiscal_year: int | None = None, defer_entry_checks: bool = False
+) -> ActualsCheck:
     """Every problem of a read sheet, and per row the entry and its current value (for the preview).
+
+    fiscal_year: None takes the template's year (its rows' 年度). A year given that is not the
+    template's is one problem for the file, not one per row.
 
     defer_entry_checks: for a caller that saves at once. When the sheet's own checks pass, the entry
     service's are left to save_entries, which runs them inside its transaction (save_checked attaches
@@ -133,6 +150,17 @@ def check_sheet(sheet: ParsedSheet, *, user, fiscal_year: int, defer_entry_check
     result.rows = [check_row(sheet, row) for row in sheet.rows if not blank(row)]
     if not result.rows:
         result.problems.append(f"シート {sheet.sheet}: 取り込む行がありません")
+        return result
+    template_year = sheet_year(result.rows)
+    if fiscal_year is None:
+        result.fiscal_year = template_year
+    elif template_year is not None and template_year != fiscal_year:
+        result.rows = []
+        result.problems.append(
+            f"シート {sheet.sheet}: このファイルは{fy_label(template_year)}の実績入力テンプレートで、"
+            f"指定した{fy_label(fiscal_year)}のものではありません。"
+            f"{fy_label(fiscal_year)}のテンプレートを出力して入力してください"
+        )
         return result
     plan_ids = Counter(
         Indicator.objects.filter(pk__in=[e.indicator_id for e in result.entries]).values_list("plan_id", flat=True)
@@ -150,9 +178,16 @@ def check_sheet(sheet: ParsedSheet, *, user, fiscal_year: int, defer_entry_check
         result.problems.append(f"{named}の実績を取り込む権限がありません")
         return result
     if not defer_entry_checks or any(row.errors for row in result.rows):
-        attach_entry_errors(result, validate_entries(user, result.plan, fiscal_year, result.entries))
+        attach_entry_errors(result, validate_entries(user, result.plan, result.fiscal_year, result.entries))
     attach_before(result)
     return result
+
+
+def sheet_year(rows: list["RowCheck"]) -> int | None:
+    """The year of the template: the 年度 of most of its rows (a template is exported for one year; a row
+    edited to another year is then that row's error)."""
+    years = Counter(row.entry.fiscal_year for row in rows if row.entry is not None)
+    return years.most_common(1)[0][0] if years else None
 
 
 def blank(row: SheetRow) -> bool:
@@ -211,6 +246,7 @@ FOUND = {
     "too_large": "は大きすぎます",
     "too_precise": "は小数点以下の桁数が多すぎます",
     "conflict": "は取り込みません",
+    "implausible": "は確認が必要です",
 }
 
 
@@ -218,6 +254,9 @@ def entry_message(sheet: ParsedSheet, row: SheetRow, error: EntryError) -> str:
     """シート 実績入力 12行目 F列（実績）: 「abc」は数値ではありません。数値で入力してください（単位: 件）."""
     found = FOUND.get(error.code, "は受け付けられません")
     key = FIELD_COLUMNS.get(error.field, "indicator_id")
+    if error.code == "implausible":
+        # シート 実績入力 4行目 F列（実績）: 「500」は確認が必要です（前年度の実績「16」の10倍を超えています）
+        return f"{where(sheet, row, key)}: 「{error.value}」{found}（{error.warning}）"
     if error.code == "conflict":
         # シート 実績入力 4行目 F列（実績）: 「250」は取り込みません。テンプレートの出力後に他の利用者が実績を「300」に変更しました。…
         theirs = f"「{error.current}」" if error.current else "空欄"
@@ -230,10 +269,12 @@ def entry_message(sheet: ParsedSheet, row: SheetRow, error: EntryError) -> str:
 
 
 def attach_entry_errors(result: ActualsCheck, errors: list[EntryError]) -> None:
+    """The entry service's errors on their rows; an implausible actual is a warning of its row."""
     with_entries = [row for row in result.rows if row.entry is not None]
     for error in errors:
         row = with_entries[error.index]
-        row.errors.append(entry_message(result.sheet, row.row, error))
+        messages = row.warnings if error.code == "implausible" else row.errors
+        messages.append(entry_message(result.sheet, row.row, error))
 
 
 def attach_before(result: ActualsCheck) -> None:
@@ -258,22 +299,39 @@ def attach_before(result: ActualsCheck) -> None:
             row.indicator = indicators.get(row.entry.indicator_id)
 
 
-def import_actuals(*, data: bytes, fiscal_year: int, user, filename: str = "", dry_run: bool = False) -> ActualsCheck:
+def import_actuals(
+    *,
+    data: bytes,
+    user,
+    fiscal_year: int | None = None,
+    filename: str = "",
+    dry_run: bool = False,
+    accept_warnings: bool = False,
+) -> ActualsCheck:
     """Check the file; unless dry_run or anything is wrong, write every row in one transaction.
+
+    fiscal_year: None takes the template's year; a given year is checked against it.
+    accept_warnings: write values with plausibility warnings too (confirmed); else they stop the import.
 
     Saving a sheet without errors of its own, the entry checks run once, in save_entries' transaction:
     a second pass before it found nothing more and cost a quarter of a second per 10,000 rows.
     """
     result = check_actuals(data, user=user, fiscal_year=fiscal_year, filename=filename, defer_entry_checks=not dry_run)
+    result.accept_warnings = accept_warnings
     if not dry_run:
         save_checked(result, user=user, filename=filename)
     return result
 
 
 def save_checked(result: ActualsCheck, *, user, filename: str = "") -> None:
-    """Write a check without errors through save_entries (validated again inside its transaction)."""
+    """Write a check without errors through save_entries (validated again inside its transaction).
+
+    With ``accept_warnings`` the values with plausibility warnings are saved as confirmed.
+    """
     if not result.ok:
         return
+    for entry in result.entries:
+        entry.warnings_confirmed = result.accept_warnings
     reason = f"表計算ファイル {filename}" if filename else "表計算ファイル"
     try:
         result.saved = save_entries(

@@ -23,7 +23,7 @@ from plans.models import Plan
 UPDATE_FIELDS = ("actual_text", "note", "evidence_file", "evidence_url")
 CONFIRM_FIELDS = ("override", "override_reason")
 ENTRY_FIELDS = ("actual_text", "note", "evidence_url")
-DERIVED_FIELDS = ("actual_value", "computed", "explanation", "confirmed_by", "confirmed_at")
+DERIVED_FIELDS = ("actual_value", "computed", "explanation", "confirmed_by", "confirmed_at", "confirmed_warning")
 
 
 MARK_FIELDS = ("override",)  # the mark staff choose; the computed one is read-only
@@ -152,10 +152,18 @@ class ValueEntryForm(PlanMarksForm):
 
     user = None  # set by IndicatorValueAdmin.get_form
 
+    # An actual that looks wrong (kpis.plausibility) is saved only once the user says it is right.
+    confirm_warning = forms.BooleanField(
+        label="この値で正しい（確認して保存）",
+        required=False,
+        help_text="実績に「確認してください」と出たとき、値が正しければチェックして保存します。"
+        "確認した警告は記録され、推進本部が進捗ボードで確認できます",
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if not isinstance(field, forms.FileField):
+        for name, field in self.fields.items():
+            if not isinstance(field, forms.FileField) and name != "confirm_warning":
                 field.show_hidden_initial = True
         self.loaded_entered = None  # the actual, note and URL as loaded, for save_entries
 
@@ -192,6 +200,7 @@ class ValueEntryForm(PlanMarksForm):
             note=cleaned.get("note", self.instance.note) or "",
             evidence_url=cleaned.get("evidence_url", self.instance.evidence_url) or "",
             loaded=self.loaded_entered,
+            warnings_confirmed=bool(cleaned.get("confirm_warning")),
         )
         for error in validate_entries(self.user, indicator.plan, fiscal_year, [entry]):
             field = {"indicator_id": "indicator"}.get(error.field, error.field)
@@ -211,6 +220,8 @@ class ValueEntryForm(PlanMarksForm):
             self.show_current(name, current[name])
 
     def worded(self, error) -> str:
+        if error.code == "implausible":
+            return f"確認してください: {error.warning}。正しければ「この値で正しい」にチェックを入れて保存してください"
         if error.code != "conflict":
             return error.message
         self.show_current(error.field, error.current)
@@ -231,7 +242,15 @@ class IndicatorValueAdmin(ActualsImportMixin, RoleScopedAdmin):
     """Staff update actual, note, evidence and (qualitative KPIs) the mark confirmation; HQ also targets."""
 
     form = ValueEntryForm
-    list_display = ("indicator", "fiscal_year", "target_text", "actual_text", "computed", "override")
+    list_display = (
+        "indicator",
+        "fiscal_year",
+        "target_text",
+        "actual_text",
+        "computed",
+        "override",
+        "confirmed_warning",
+    )
     list_filter = ("fiscal_year", "computed", "indicator__kind", "indicator__plan__municipality")
     list_select_related = ("indicator",)
     search_fields = ("indicator__name", "indicator__measure__name", "target_text", "actual_text")
@@ -239,6 +258,7 @@ class IndicatorValueAdmin(ActualsImportMixin, RoleScopedAdmin):
     scope = staticmethod(lambda user: kpis_access.indicator_scope(user, prefix="indicator__"))
 
     def get_fields(self, request, obj=None):
+        confirm = ("confirm_warning",) if self.has_change_permission(request, obj) else ()
         if self.is_hq(request, obj):
             return (
                 "indicator",
@@ -246,6 +266,7 @@ class IndicatorValueAdmin(ActualsImportMixin, RoleScopedAdmin):
                 "target_text",
                 "target_value",
                 *UPDATE_FIELDS,
+                *confirm,
                 "achievement_text",
                 *CONFIRM_FIELDS,
                 *DERIVED_FIELDS,
@@ -256,6 +277,7 @@ class IndicatorValueAdmin(ActualsImportMixin, RoleScopedAdmin):
             "target_text",
             "target_value",
             *UPDATE_FIELDS,
+            *confirm,
             *CONFIRM_FIELDS,
             *DERIVED_FIELDS,
         )
@@ -300,6 +322,7 @@ class IndicatorValueAdmin(ActualsImportMixin, RoleScopedAdmin):
             note=data.get("note", obj.note) or "",
             evidence_url=data.get("evidence_url", obj.evidence_url) or "",
             loaded=getattr(form, "loaded_entered", None),
+            warnings_confirmed=bool(data.get("confirm_warning")),
         )
         stored = IndicatorValue.objects.get(pk=obj.pk) if change else IndicatorValue()
         for name in (*ENTRY_FIELDS, "actual_value"):

@@ -16,13 +16,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="the filled-in template (.xlsx, or .csv saved from it)")
-        parser.add_argument("--fy", type=int, required=True, help="fiscal year the actuals are for")
+        parser.add_argument(
+            "--fy", type=int, help="fiscal year the actuals are for (default: the template's; another year is refused)"
+        )
         parser.add_argument(
             "--user", required=True, help="whose permissions apply and who is recorded in the audit history"
         )
         parser.add_argument("--dry-run", action="store_true", help="check and show the changes, write nothing")
+        parser.add_argument(
+            "--accept-warnings",
+            action="store_true",
+            help="write values with plausibility warnings too, recorded as confirmed against them",
+        )
 
-    def handle(self, *args, file, fy, user, dry_run, **options):
+    def handle(self, *args, file, fy, user, dry_run, accept_warnings, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"ファイル {file} が見つかりません")
@@ -33,7 +40,12 @@ class Command(BaseCommand):
         bar = ProgressBar(self.stderr, "取込")
         bar(0, 1)
         result = import_actuals(
-            data=path.read_bytes(), fiscal_year=fy, user=user_obj, filename=path.name, dry_run=dry_run
+            data=path.read_bytes(),
+            fiscal_year=fy,
+            user=user_obj,
+            filename=path.name,
+            dry_run=dry_run,
+            accept_warnings=accept_warnings,
         )
         bar(1, 1)
         for row in result.rows:
@@ -44,10 +56,17 @@ class Command(BaseCommand):
                     f"{row.row.number}行目 {name}: 「{before}」→「{row.entry.actual_text.strip()}」"
                     f"（{STATE_LABELS[row.state]}）"
                 )
-        if not result.ok:
+        for message in result.warnings:
+            self.stderr.write(message)
+        if result.errors:
             for message in result.errors:
                 self.stderr.write(message)
             raise CommandError(f"{len(result.errors)} 件のエラーがあるため、何も書き込んでいません")
+        if not result.ok:
+            raise CommandError(
+                f"確認が必要な値が {len(result.warnings)} 件あるため、何も書き込んでいません。"
+                "値を確かめ、正しければ --accept-warnings を付けて実行してください"
+            )
         counts = result.counts()
         summary = "、".join(f"{STATE_LABELS[state]} {counts[state]} 行" for state in ("new", "changed", "unchanged"))
         self.stdout.write(f"試行のため書き込んでいません（{summary}）" if dry_run else f"書き込みました（{summary}）")
