@@ -51,7 +51,7 @@ def test_a_bump_for_noshiro_leaves_akita_cached_and_renders_noshiro_and_the_home
     client, akita, mini_plan, django_assert_num_queries
 ):
     noshiro_page = f"/noshiro/{mini_plan.slug}/"
-    warm(client, "/", noshiro_page, AKITA_PLAN, f"/en{AKITA_PLAN}")
+    warm(client, "/pref/05/", noshiro_page, AKITA_PLAN, f"/en{AKITA_PLAN}")
     retitle_without_bump(mini_plan, "能代市の新しい題名")
     retitle_without_bump(akita, "秋田市の新しい題名")
 
@@ -63,8 +63,9 @@ def test_a_bump_for_noshiro_leaves_akita_cached_and_renders_noshiro_and_the_home
     assert AKITA_TITLE in akita_page.content.decode() and "秋田市の新しい題名" not in akita_page.content.decode()
     assert english.status_code == 200
     assert "能代市の新しい題名" in client.get(noshiro_page).content.decode()
-    home = client.get("/").content.decode()
-    assert "能代市の新しい題名" in home and "秋田市の新しい題名" in home  # rendered again: every row is current
+    # The prefecture page lists both plans (the home page only recently published years): rendered again.
+    index = client.get("/pref/05/").content.decode()
+    assert "能代市の新しい題名" in index and "秋田市の新しい題名" in index
 
 
 @pytest.mark.django_db
@@ -78,11 +79,11 @@ def test_a_bump_by_municipality_id_works_like_a_bump_by_municipality(client, aki
 
 @pytest.mark.django_db
 def test_a_bump_without_municipality_renders_every_page_again(client, akita, mini_plan):
-    warm(client, "/", AKITA_PLAN, f"/noshiro/{mini_plan.slug}/")
+    warm(client, "/pref/05/", AKITA_PLAN, f"/noshiro/{mini_plan.slug}/")
     retitle_without_bump(akita, "秋田市の新しい題名")
     bump_generation()
     assert "秋田市の新しい題名" in client.get(AKITA_PLAN).content.decode()
-    assert "秋田市の新しい題名" in client.get("/").content.decode()
+    assert "秋田市の新しい題名" in client.get("/pref/05/").content.decode()
 
 
 @pytest.mark.django_db
@@ -129,12 +130,12 @@ def test_publishing_a_year_shows_its_actuals_and_leaves_other_municipalities_cac
     measure = Measure.objects.get(plan=roles_plan, key="2-(1)-①")
     page = reverse("measure", kwargs={"municipality": "noshiro", "plan": roles_plan.slug, "key": measure.key})
     warm(client, page, AKITA_PLAN)
-    assert "<td>7</td>" not in client.get(page).content.decode()  # the year is open: its actual is not public
+    assert "<td>7件</td>" not in client.get(page).content.decode()  # the year is open: its actual is not public
 
     with django_capture_on_commit_callbacks(execute=True):
         workflow.publish_year(hq_x, roles_plan, FY)
 
-    assert "<td>7</td>" in client.get(page).content.decode()
+    assert "<td>7件</td>" in client.get(page).content.decode()
     with django_assert_num_queries(0):
         assert client.get(AKITA_PLAN).status_code == 200
 
