@@ -138,7 +138,7 @@ def test_a_new_municipality_registers_imports_previews_and_publishes_its_plan(tr
     pages.screenshot(hq, "08-preview-of-the-draft")
     hq.get_by_role("link", name=re.compile("行政手続きのオンライン化")).first.click()
     assert hq.url.endswith("/preview/misato/dx-action-plan/measures/1-1/")
-    assert "１００件" in hq.locator("main").text_content()
+    assert "100件" in hq.locator("main").text_content()  # the one number style of the public pages
     pages.screenshot(hq, "09-preview-of-a-measure")
 
     # 7. HQ publishes it from the preview; residents find it.
@@ -151,7 +151,7 @@ def test_a_new_municipality_registers_imports_previews_and_publishes_its_plan(tr
     assert resident.locator(".preview-banner").count() == 0
     pages.screenshot(resident, "11-public-plan-page")
     measure = pages.open(public_path + "measures/1-1/")
-    assert "１００件" in measure.locator("main").text_content()
+    assert "100件" in measure.locator("main").text_content()
     pages.screenshot(measure, "12-public-measure-page")
     for page in (admin, hq, resident, measure):
         assert pages.console_errors(page) == [], (page.url, pages.console_errors(page))
