@@ -118,7 +118,7 @@ def test_entry_screen_warns_then_saves_with_the_box_ticked(client, roles_plan, s
     board = client.get(f"{reverse('admin:kpis_board')}?plan={roles_plan.pk}&fy={FY}").content.decode()
     assert "警告を確認して保存された値" in board
     assert f'<tr id="confirmed-{value.pk}">' in board
-    assert "<td>マイナスの値です（件数や回数はマイナスになりません）</td>" in board
+    assert '<td data-label="確認した警告">マイナスの値です（件数や回数はマイナスになりません）</td>' in board
 
 
 def test_change_form_warns_then_saves_with_the_box_ticked(client, roles_plan, staff_b):
