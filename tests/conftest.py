@@ -106,6 +106,17 @@ def empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def default_language_afterwards():
+    """A request under /en/ leaves English active in the thread (LocaleMiddleware activates it and nothing
+    deactivates it): give the next test the default language back, so its reverse() gives Japanese URLs."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def mini_document():
     return copy.deepcopy(MINI_PLAN)

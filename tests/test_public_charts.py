@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from kpis.interchange.importer import import_plan
 from tests.conftest import NOSHIRO, load_fixture
@@ -14,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 
 def page(client, name, plan, **kwargs):
-    response = client.get(reverse(name, kwargs={"municipality": plan.municipality.slug, "plan": plan.slug, **kwargs}))
+    with translation.override("ja"):  # an earlier /en/ request leaves English active in this thread
+        path = reverse(name, kwargs={"municipality": plan.municipality.slug, "plan": plan.slug, **kwargs})
+    response = client.get(path)
     assert response.status_code == 200
     return response.content.decode()
 

@@ -14,6 +14,7 @@ from tests.conftest import FIXTURES, load_fixture
 
 pytestmark = pytest.mark.django_db
 
+
 LINK = re.compile(r'(?:href|src|action)="([^"]*)"')
 STATIC = "/static/"
 

@@ -58,7 +58,10 @@ def test_the_noshiro_summary_page_shows_every_level_with_its_share(client, noshi
         '</td><td class="num">1 <small class="share">11.1%</small></td><td class="num">2 <small class="share">22.2%'
         '</small></td><td class="num">9 <small class="share">100.0%</small></td>'
     ) in body
-    assert '<th scope="col">該当なし（－）</th>' in body
+    assert (
+        '<th scope="col"><span class="mark mark-not_applicable"><span aria-hidden="true">－</span> '
+        '<span class="mark-label">該当なし</span></span></th>'
+    ) in body
 
 
 def test_the_json_summary_carries_counts_and_percent_for_every_code(noshiro):

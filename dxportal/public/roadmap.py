@@ -33,9 +33,39 @@ class Cell:
 
 
 @dataclass
+class ListItem:
+    """A line of the phone list: one filled cell, or a run of years that only continue (⇒ 継続)."""
+
+    cell: Cell
+    last_fy: int
+    new_track: bool = False  # the first line of a parallel track after the first
+
+    @property
+    def continues_only(self) -> bool:
+        return bool(self.cell.entry.continues and not self.cell.text and not self.cell.entry.milestone)
+
+
+@dataclass
 class MeasureRoadmap:
     measure: Measure
     tracks: list[list[Cell]] = field(default_factory=list)
+
+    def list_items(self) -> list[ListItem]:
+        """The tracks as lines for phones, years that only continue the one before merged into one line."""
+        items: list[ListItem] = []
+        for number, cells in enumerate(self.tracks):
+            previous, started = None, False
+            for cell in cells:
+                if cell.entry is None:
+                    previous = None
+                    continue
+                item = ListItem(cell, cell.fiscal_year, new_track=number > 0 and not started)
+                if previous and previous.continues_only and item.continues_only:
+                    previous.last_fy = cell.fiscal_year
+                    continue
+                items.append(item)
+                previous, started = item, True
+        return items
 
 
 def tracks(entries, fiscal_years: list[int]) -> list[list[Cell]]:

@@ -101,7 +101,10 @@ def test_measure_chart_has_a_text_alternative(seed_plans, pages):
     chart = page.locator("figure.kpi-chart svg").first
     assert chart.get_attribute("role") == "img"
     kpi_name = page.locator("table.kpi caption").first.inner_text().split("（")[0]
-    assert kpi_name in chart.get_attribute("aria-label")
+    title = page.locator(f"#{chart.get_attribute('aria-labelledby')}").text_content()
+    assert title.startswith(kpi_name) and title.endswith("の目標と実績の推移（数値は上の表のとおり）")
+    description = page.locator(f"#{chart.get_attribute('aria-describedby')}").text_content()
+    assert description == "破線と白抜きの丸が目標、実線と塗りつぶした丸が実績です。"
 
 
 def test_every_mark_shows_its_symbol_and_a_text_label(seed_plans, pages):

@@ -51,6 +51,7 @@ def test_english_measure_page_translates_headings_marks_and_chart_text(seed_plan
     assert page.locator("table.marks-explained thead").inner_text().split() == ["Fiscal", "year", "Mark", "Explanation"]
     assert page.locator(".legend").inner_text().startswith("Legend")
     assert "Target not achieved" in page.locator("table.marks-explained").inner_text()
-    chart = page.locator("figure.kpi-chart svg").first.get_attribute("aria-label")
+    chart = page.locator("figure.kpi-chart svg title").first.text_content()
     assert chart.endswith(": targets and actuals over the years (the numbers are in the table above)")
+    assert page.locator("figure.kpi-chart figcaption").first.inner_text().split() == ["Target", "Actual"]
     assert axe_violations(page) == ""

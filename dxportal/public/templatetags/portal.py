@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import gettext
 
 from dxportal.public import display, names
@@ -107,3 +108,11 @@ def era(text):
 def baseline_year_shown(indicator):
     """Whether the baseline needs its fiscal year added: not when its printed text names it (34.8％（R3））."""
     return bool(indicator.baseline_fy) and not display.names_year(indicator.baseline_text, indicator.baseline_fy)
+
+
+@register.filter
+def year_heading(fiscal_year):
+    """A year column's heading: 令和6年度 over 2024; FY2024 alone on English pages (not FY2024 over 2024)."""
+    if _in_english():
+        return fiscal.english(int(fiscal_year))
+    return format_html("{}<br><small>{}</small>", fiscal.wareki(int(fiscal_year)), fiscal_year)
