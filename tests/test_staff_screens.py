@@ -85,12 +85,12 @@ def test_the_return_reason_is_on_the_staff_home_page(client, roles_plan, staff_b
     report = workflow.submit(staff_b, roles_plan, FY, kikaku())
     client.force_login(hq_x)
     home = client.get(reverse("admin:index")).content.decode()
-    assert "<caption>対応が必要な報告</caption>" in home
+    assert "<h2>対応が必要な報告</h2>" in home
     assert "に提出されました。確認して承認か差戻しをしてください" in home
     workflow.return_(hq_x, report, "根拠資料のURLを添えてください")
     client.force_login(staff_b)
     home = client.get(reverse("admin:index")).content.decode()
-    assert '<td class="return-reason"><strong>差戻しの理由:</strong> 根拠資料のURLを添えてください</td>' in home
+    assert '<p class="return-reason"><strong>差戻しの理由:</strong> 根拠資料のURLを添えてください</p>' in home
     assert (
         f'href="{reverse("admin:kpis_entry")}?plan={roles_plan.pk}&amp;fy={FY}">企画部 テスト計画 令和7年度 (2025)</a>'
         in home

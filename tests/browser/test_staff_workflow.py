@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
+from kpis import workflow
 from kpis.models import IndicatorValue, PlanYear
 from plans.models import Department, HQMembership, StaffMembership
 from tests.browser.conftest import DESKTOP, PHONE
@@ -141,3 +142,24 @@ def test_a_clerk_confirms_a_plausibility_warning_and_hq_sees_it(seed_plans, page
     assert KPI in confirmed.text_content() and "１６施設" in confirmed.text_content()
     pages.screenshot(board, f"{width}-03-board-lists-confirmed-warnings")
     assert pages.console_errors(entry) == [] and pages.console_errors(board) == []
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_the_return_reason_waits_on_the_clerks_home_page(seed_plans, pages, width):
+    viewport = WIDTHS[width]
+    plan = seed_plans["noshiro"]
+    department, staff, hq = people(plan)
+    report = workflow.submit(staff, plan, FY, department)
+    workflow.return_(hq, report, "公衆無線ＬＡＮの整備施設数が前年度より減っています。累計の値を確認してください")
+
+    home = pages.open(reverse("admin:index"), user=staff, viewport=viewport)
+    task = home.locator("#staff-tasks li.returned")
+    assert task.locator(".return-reason").text_content() == (
+        "差戻しの理由: 公衆無線ＬＡＮの整備施設数が前年度より減っています。累計の値を確認してください"
+    )
+    assert no_sideways_scroll(home)
+    pages.screenshot(home, f"{width}-01-home-page-with-the-return-reason")
+    task.get_by_role("link").click()
+    assert "差戻しの理由: 公衆無線ＬＡＮの整備施設数" in home.locator(".entry-state").text_content()
+    assert home.get_by_role("button", name="保存して地域情報課として提出する").is_visible()
+    pages.screenshot(home, f"{width}-02-entry-screen-returned")
