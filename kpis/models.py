@@ -69,7 +69,7 @@ class Indicator(Provenance):
         null=True,
         blank=True,
         related_name="introduced_indicators",
-        verbose_name=_("導入した改定"),
+        verbose_name=_("指標を設けた改定・変更"),
     )
     retired_in = models.ForeignKey(
         PlanRevision,
@@ -77,7 +77,7 @@ class Indicator(Provenance):
         null=True,
         blank=True,
         related_name="retired_indicators",
-        verbose_name=_("置き換えた改定"),
+        verbose_name=_("指標を見直した改定・変更"),
     )
     position = models.PositiveIntegerField(_("表示順"), default=0)
     # 再掲: the KPI printed again under other measures of the plan. It belongs to (and is marked and

@@ -256,8 +256,9 @@ class PlanRevision(Provenance):
 
     class Meta:
         ordering = ["plan", "date", "key"]
-        verbose_name = _("計画の改定")
-        verbose_name_plural = _("計画の改定")
+        # One name for every kind (策定, 改定, 変更, 延長: docs/glossary.md), not 改定 for a 変更.
+        verbose_name = _("計画の策定・改定・変更")
+        verbose_name_plural = _("計画の策定・改定・変更")
         constraints = [models.UniqueConstraint(fields=["plan", "key"], name="revision_unique_key")]
 
     def __str__(self):
