@@ -20,8 +20,9 @@ from kpis.formulas import csv_safe
 SOURCE_LABELS = {
     "entry": "実績入力",
     "admin": "管理画面",
-    "import": "取込",
-    "plan_import": "計画書の取込",
+    # The names the admin gives these features (実績の取込, 計画の取込): one name per thing.
+    "import": "実績の取込",
+    "plan_import": "計画の取込",
     "workflow": "年度の手続",
     "publication": "計画の公開状態",
     "correction": "訂正",

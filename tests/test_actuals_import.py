@@ -151,7 +151,7 @@ def test_round_trip_template_fill_import_marks_and_review(roles_plan, hq_x):
     assert (result.saved.created, result.saved.changed, result.saved.unchanged) == (1, 1, 2)
     value = IndicatorValue.objects.get(indicator=kpi(roles_plan, "要望書の提出件数"), fiscal_year=2025)
     assert (value.actual_text, value.actual_value, value.note, value.computed) == ("3", 3, "3件とも提出", "achieved")
-    assert value.history.first().history_change_reason == "取込: 表計算ファイル 実績.xlsx"
+    assert value.history.first().history_change_reason == "実績の取込: 表計算ファイル 実績.xlsx"
     assert value.history.first().history_user == hq_x
     method = IndicatorValue.objects.get(indicator=kpi(roles_plan, "手法の検討"), fiscal_year=2025)
     assert method.evidence_url == "https://example.jp/kentou.pdf"

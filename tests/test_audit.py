@@ -67,7 +67,7 @@ def test_import_through_save_entries_is_audited(roles_plan, staff_b):
     entry = ActualEntry(kpi(roles_plan, "要望書の提出件数").pk, FY, "4", note="取込")
     save_entries(staff_b, roles_plan, FY, [entry], reason="R7実績.xlsx", source="import")
     record, changes = last_change(value_of(roles_plan, "要望書の提出件数"))
-    assert (record.history_user, record.history_change_reason) == (staff_b, "取込: R7実績.xlsx")
+    assert (record.history_user, record.history_change_reason) == (staff_b, "実績の取込: R7実績.xlsx")
     assert changes["actual_text"] == ("", "4") and changes["note"] == ("", "取込")
 
 
@@ -152,7 +152,7 @@ def test_bulk_save_tags_every_history_row_like_a_save_would(noshiro, hq_x):
     assert set(by_indicator) == {i.pk for i in indicators}
     for n, indicator in enumerate(indicators):
         record = by_indicator[indicator.pk]
-        assert (record.history_user, record.history_change_reason) == (hq_x, "取込: R7実績.xlsx")
+        assert (record.history_user, record.history_change_reason) == (hq_x, "実績の取込: R7実績.xlsx")
         assert record.history_type == ("+" if indicator.pk in new else "~")
         assert (record.actual_text, record.actual_value, record.note) == (str(n), n, f"備考{n}")
         assert record.id == IndicatorValue.objects.get(indicator=indicator, fiscal_year=FY).pk
