@@ -82,7 +82,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",  # only for its sitemap.xml template (/sitemap.xml, dxportal.public.sitemaps)
     "simple_history",
-    "axes",
+    "dxportal.staff.apps.LoginRecordsConfig",  # django-axes, its admin section named in Japanese
     "import_export",  # the admin's actuals import (kpis.sheets)
     "plans",
     "measures",

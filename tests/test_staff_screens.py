@@ -145,3 +145,14 @@ def test_the_import_page_takes_the_year_from_the_template(client, roles_plan, st
     assert "年度はテンプレートの年度です" in html
     assert 'name="fiscal_year"' not in html
     assert "読み取る列:" in html
+
+
+def test_superusers_see_the_login_records_in_japanese(admin_client):
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    assert (
+        '<a href="/manage/axes/" class="section" title="ログイン管理 アプリケーション内のモデル">ログイン管理</a>'
+        in html
+    )
+    assert ">ログインの試行</a>" in html and ">ログインの失敗</a>" in html
+    for english in ("Axes", "Access attempts", "Access failures", "Access logs"):
+        assert english not in html

@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as AxesConfig
 from django.apps import AppConfig
 
 
@@ -10,3 +11,10 @@ class StaffConfig(AppConfig):
     name = "dxportal.staff"
     label = "staff"
     verbose_name = "職員用管理画面"
+
+
+class LoginRecordsConfig(AxesConfig):
+    """django-axes (login attempts and lockouts), under a Japanese section name in the admin; its model and
+    field names are in locale/ja, as django-axes ships no Japanese."""
+
+    verbose_name = "ログイン管理"
