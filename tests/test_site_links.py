@@ -66,3 +66,10 @@ def test_every_internal_link_from_the_home_pages_answers(client):
     ):
         assert status.get(path) == 200, path
     assert len(status) > 800, len(status)
+    # The home page lists as published exactly the municipalities the prefecture page shows a published year
+    # of (Akita published only its baseline year 2023, before its plan period: neither lists it).
+    home = client.get("/").content.decode()
+    prefecture = client.get("/pref/05/").content.decode()
+    listed = set(re.findall(r'<h3 id="recent-\d+"><a href="/([\w-]+)/">', home))
+    glanced = set(re.findall(r'<p class="glance"><a href="/([\w-]+)/[\w-]+/summary/', prefecture))
+    assert listed == glanced == {"misato", "noshiro"}
