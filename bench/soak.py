@@ -96,6 +96,14 @@ def finish(process: subprocess.Popen, timeout: float) -> tuple[str, str]:
     return texts[0], texts[1]
 
 
+def check(role: str) -> dict:
+    """A check role's JSON; a role that fails (no ledger when the staff process failed) is a failed check."""
+    done = worker(role, check=False)
+    if done.returncode != 0:
+        return {"ok": False, "error": done.stderr.strip().splitlines()[-1:]}
+    return json.loads(done.stdout)
+
+
 def prepare() -> None:
     psql(f"DROP DATABASE IF EXISTS {DATABASE}")
     psql(f"CREATE DATABASE {DATABASE}")
@@ -308,8 +316,8 @@ def main():
         report["imports"] = (
             json.loads(imports_out.strip().splitlines()[-1]) if imports.returncode == 0 else imports_err[-2000:]
         )
-        report["staff_check"] = json.loads(worker("check-staff").stdout)
-        report["imports_check"] = json.loads(worker("check-imports").stdout)
+        report["staff_check"] = check("check-staff")
+        report["imports_check"] = check("check-imports")
         print(json.dumps(report, ensure_ascii=False, default=str), file=sys.stderr, flush=True)
         report["listen_queue_at_end"] = listen_queue(port)
         report["site_answers_at_end"] = answers(port)
@@ -325,6 +333,7 @@ def main():
             k == "200" or k.startswith("connection") for k in reads
         ),
         "staff values all saved, none lost or half-written": report["staff_check"].get("ok") is True,
+        "no staff save refused by validation": isinstance(report["staff"], dict) and report["staff"]["refused"] == 0,
         "imported plan is exactly version A or B": report["imports_check"].get("ok") is True,
         "killed worker replaced and site answered": report["worker_kill"]["replaced"],
         "terminated import wrote nothing": report["connection_kill"]["plan_unchanged_after_failed_import"]

@@ -18,7 +18,7 @@ django.setup()
 from django.contrib.auth.models import User  # noqa: E402
 from django.db import DatabaseError  # noqa: E402
 
-from kpis.entry import ActualEntry, save_entries  # noqa: E402
+from kpis.entry import ActualEntry, EntryValidationError, save_entries  # noqa: E402
 from kpis.interchange.exporter import export_plan  # noqa: E402
 from kpis.interchange.importer import import_plan  # noqa: E402
 from kpis.management.commands.generate_demo_data import LARGE_PLAN_NUMBER, demo_document, real_plans  # noqa: E402
@@ -54,6 +54,7 @@ def big_document(measures: int) -> dict:
 
 def setup() -> dict:
     STATE.mkdir(parents=True, exist_ok=True)
+    (STATE / "ledger.json").unlink(missing_ok=True)  # a previous run's ledger would pass for this run's
     User.objects.create(username="soak-hq", is_staff=True, is_superuser=True)
     references = {}
     for name in ("B", "A"):  # ends on A
@@ -68,24 +69,36 @@ def staff(seconds: float) -> dict:
     """Save actuals in batches of 20, as a department would; the ledger holds every committed value."""
     plan, user = plan_of(*STAFF_PLAN), hq()
     numeric = [i.pk for i in template_indicators(plan, STAFF_YEAR) if i.kind == Indicator.Kind.NUMERIC]
-    ledger, saves, failures, n = {}, 0, [], 0
+    ledger, saves, failures, refused, n = {}, 0, [], [], 0
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         batch = numeric[(n * 20) % len(numeric) :][:20]
         written = {pk: str(n * 1000 + j) for j, pk in enumerate(batch)}
+        # Made-up numbers trip the plausibility warnings (a share over 100％, ten times last year): the
+        # clerk confirms them, as the entry screen lets one do, and they are saved with the warnings.
         entries = [
-            ActualEntry(indicator_id=pk, fiscal_year=STAFF_YEAR, actual_text=text) for pk, text in written.items()
+            ActualEntry(indicator_id=pk, fiscal_year=STAFF_YEAR, actual_text=text, warnings_confirmed=True)
+            for pk, text in written.items()
         ]
         try:
             save_entries(user, plan, STAFF_YEAR, entries, reason="soak", source="entry")
         except DatabaseError as error:
             failures.append(str(error)[:200])
+        except EntryValidationError as error:  # the soak's entries are valid: a refusal is a finding
+            refused.append(str(error)[:200])
         else:
             ledger.update(written)
             saves += 1
         n += 1
     (STATE / "ledger.json").write_text(json.dumps(ledger))
-    return {"saves": saves, "values_in_ledger": len(ledger), "failures": failures[:5], "failed": len(failures)}
+    return {
+        "saves": saves,
+        "values_in_ledger": len(ledger),
+        "failures": failures[:5],
+        "failed": len(failures),
+        "refusals": refused[:5],
+        "refused": len(refused),
+    }
 
 
 def check_staff() -> dict:

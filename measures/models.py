@@ -230,7 +230,8 @@ class MeasureMark(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.fiscal_year}: {self.mark or '-'}"
+        # Not the mark's code ("exceeded"): its words depend on the plan's legend (the admin shows them).
+        return f"{self.measure} {self.fiscal_year}"
 
     @property
     def mark(self) -> str:

@@ -97,7 +97,7 @@ def test_a_relisted_kpi_belongs_to_its_measure_and_is_listed_under_the_other(pla
 def test_the_other_measures_page_shows_the_relisted_kpi_with_a_link_back(client, plan):
     body = get(client, url("measure", plan, key="2-1"))[1]
     assert (
-        '<caption><span class="code">目標2</span> オンライン申請件数（件） <small>数値</small> <small class="relisted">（再掲: '
+        '-caption"><span class="code">目標2</span> オンライン申請件数（件） <small>数値</small> <small class="relisted">（再掲: '
         '<a href="/test-city/test-plan/measures/1-1/">1-1 テスト施策1-1</a>）</small></caption>'
     ) in body
     # after the measure's own KPIs, with its values and marks
@@ -163,8 +163,8 @@ def test_the_measure_page_says_where_the_measure_continues_and_links_the_success
 
 def test_a_kpi_shows_its_number_its_target_after_the_plan_and_where_it_continues(client, plan):
     body = get(client, url("measure", plan, key="1-1"))[1]
-    assert '<caption><span class="code">目標1</span> 研修受講者数（累計）（人）' in body
-    assert '<caption><span class="code">目標2</span> オンライン申請件数（件）' in body
+    assert '-caption"><span class="code">目標1</span> 研修受講者数（累計）（人）' in body
+    assert '-caption"><span class="code">目標2</span> オンライン申請件数（件）' in body
     assert (
         '<dl class="kpi-after"><dt>計画期間後の目標</dt><dd>100人（2028年度末）</dd>'
         "<dt>継続先</dt><dd>第2期計画の目標3へ継続</dd></dl>"
@@ -223,8 +223,12 @@ def test_a_plan_cannot_continue_in_itself(document):
 def test_the_summary_page_counts_5_10_4_of_19_targets_in_the_plans_words(client, plan):
     body = get(client, url("plan-summary", plan, fy=2024))[1]
     assert "<h2>目標の達成状況</h2>" in body
-    assert "<caption>評価ごとの目標数（令和6年度 (2024)）</caption>" in body
-    assert '<th scope="col">基本方針</th><th scope="col">目標より進んでいる（A）</th>' in body
+    assert '<caption id="counts-caption">評価ごとの目標数（令和6年度 (2024)）</caption>' in body
+    assert (
+        '<th scope="col">基本方針</th><th scope="col"><span class="mark mark-a"><span aria-hidden="true">A</span> '
+        '<span class="mark-label">目標より進んでいる</span></span></th>'
+    ) in body
+    assert "基本方針ごとの評価別の目標数のグラフ。数値は表と同じです。" in body
     whole = body[body.index("計画全体</th>") :].split("</tr>")[0]
     assert whole.split("</th>")[1].strip() == (
         '<td class="num">5 <small class="share">26.3%</small></td>'

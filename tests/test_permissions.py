@@ -279,7 +279,8 @@ def test_list_filter_choices_take_one_query_whatever_the_number_of_plans(client,
 def test_staff_form_offers_only_the_update_fields(client, objects, staff_a):
     client.force_login(staff_a)
     form = client.get(url(objects["value"], "change")).context["adminform"].form
-    assert sorted(form.fields) == ["actual_text", "evidence_file", "evidence_url", "note"]
+    # confirm_warning: the clerk confirms a plausibility warning (kpis/plausibility.py); not a stored field
+    assert sorted(form.fields) == ["actual_text", "confirm_warning", "evidence_file", "evidence_url", "note"]
 
 
 def test_user_without_a_role_sees_no_plan_data(client, roles_plan):

@@ -62,7 +62,7 @@ def test_the_measure_page_shows_the_schemes_symbols(client, plan):
 def test_the_measure_page_of_a_per_kpi_plan_explains_each_kpi_mark(client, plan):
     body = get(client, url("measure", plan, key="1-1"))[1]
     assert "年度ごとの目標達成度" not in body  # measures carry no marks of their own
-    online = body[body.index("<caption>オンライン申請件数") :]
+    online = body[body.index('-caption">オンライン申請件数') :]
     explained = online[online.index('<ul class="kpi-marks">') : online.index("</ul>")]
     years = [item.split(" <span")[0] for item in explained.split("<li>")[1:]]
     assert years == ["令和5年度 (2023)", "令和6年度 (2024)", "令和7年度 (2025)"]

@@ -23,7 +23,8 @@ from plans.models import Plan
 UPDATE_FIELDS = ("actual_text", "note", "evidence_file", "evidence_url")
 CONFIRM_FIELDS = ("override", "override_reason")
 ENTRY_FIELDS = ("actual_text", "note", "evidence_url")
-DERIVED_FIELDS = ("actual_value", "computed", "explanation", "confirmed_by", "confirmed_at", "confirmed_warning")
+# computed_mark: the computed mark in the plan's words (IndicatorValueAdmin.computed_mark), not its code.
+DERIVED_FIELDS = ("actual_value", "computed_mark", "explanation", "confirmed_by", "confirmed_at", "confirmed_warning")
 
 
 MARK_FIELDS = ("override",)  # the mark staff choose; the computed one is read-only
@@ -32,6 +33,40 @@ MARK_FIELDS = ("override",)  # the mark staff choose; the computed one is read-o
 def mark_choices(plan) -> list[tuple[str, str]]:
     """The plan's own codes for a mark dropdown: ↗ 目標を上回った … or, with a scheme, A 目標より進んでいる …"""
     return [("", "---------")] + [(entry["code"], f"{entry['symbol']} {entry['label']}") for entry in plan.legend]
+
+
+def mark_text(plan, code: str) -> str:
+    """A mark code in the plan's own words: ↗ 目標を上回った, or A 目標より進んでいる under a scheme."""
+    if not code:
+        return ""
+    entry = next((entry for entry in plan.legend if entry["code"] == code), None)
+    return f"{entry['symbol']} {entry['label']}" if entry else code
+
+
+class MarkFilter(admin.SimpleListFilter):
+    """A list filter of a mark field offering the codes in use, each named as its plan names it."""
+
+    plan_path = ""  # from the row to its plan
+
+    def lookups(self, request, model_admin):
+        rows = (
+            model_admin.get_queryset(request)
+            .exclude(**{self.parameter_name: ""})
+            .values_list(self.parameter_name, self.plan_path)
+            .distinct()
+        )
+        plans = Plan.objects.in_bulk({plan_id for _, plan_id in rows})
+        names = {}
+        for code, plan_id in rows:
+            names.setdefault(code, mark_text(plans[plan_id], code))
+        return sorted(names.items(), key=lambda item: item[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(**{self.parameter_name: self.value()}) if self.value() else queryset
+
+
+def mark_filter(field: str, title: str, plan_path: str) -> type[MarkFilter]:
+    return type(f"{field}_filter", (MarkFilter,), {"parameter_name": field, "title": title, "plan_path": plan_path})
 
 
 def limit_mark_fields(form, plan) -> None:
@@ -121,8 +156,20 @@ class ValueInline(ScopedInlineMixin, admin.TabularInline):
     model = IndicatorValue
     formset = LockedYearFormSet
     extra = 0
-    fields = ("fiscal_year", "target_text", "target_value", "actual_text", "computed", "override", "override_reason")
-    readonly_fields = ("actual_text", "computed")
+    fields = (
+        "fiscal_year",
+        "target_text",
+        "target_value",
+        "actual_text",
+        "computed_mark",
+        "override",
+        "override_reason",
+    )
+    readonly_fields = ("actual_text", "computed_mark")
+
+    @admin.display(description="算定された評価")
+    def computed_mark(self, obj):
+        return mark_text(obj.indicator.plan, obj.computed) if obj.pk else ""
 
 
 @admin.register(Indicator)
@@ -247,15 +294,28 @@ class IndicatorValueAdmin(ActualsImportMixin, RoleScopedAdmin):
         "fiscal_year",
         "target_text",
         "actual_text",
-        "computed",
-        "override",
+        "computed_mark",
+        "override_mark",
         "confirmed_warning",
     )
-    list_filter = ("fiscal_year", "computed", "indicator__kind", "indicator__plan__municipality")
-    list_select_related = ("indicator",)
+    list_filter = (
+        "fiscal_year",
+        mark_filter("computed", "算定された評価", "indicator__plan"),
+        "indicator__kind",
+        "indicator__plan__municipality",
+    )
+    list_select_related = ("indicator__plan",)
     search_fields = ("indicator__name", "indicator__measure__name", "target_text", "actual_text")
     autocomplete_fields = ("indicator",)
     scope = staticmethod(lambda user: kpis_access.indicator_scope(user, prefix="indicator__"))
+
+    @admin.display(description="算定された評価", ordering="computed")
+    def computed_mark(self, obj):
+        return mark_text(obj.indicator.plan, obj.computed)
+
+    @admin.display(description="確定した評価（上書き）", ordering="override")
+    def override_mark(self, obj):
+        return mark_text(obj.indicator.plan, obj.override)
 
     def get_fields(self, request, obj=None):
         confirm = ("confirm_warning",) if self.has_change_permission(request, obj) else ()

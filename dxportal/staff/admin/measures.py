@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Q
 
-from dxportal.staff.admin.kpis import IndicatorInline, LockedYearFormSet, PlanMarksForm
+from dxportal.staff.admin.kpis import IndicatorInline, LockedYearFormSet, PlanMarksForm, mark_filter, mark_text
 from dxportal.staff.scope import ReferenceDataAdmin, RoleScopedAdmin, ScopedInlineMixin
 from kpis.models import PlanYear
 from kpis.services import recompute_plan_marks
@@ -45,8 +45,12 @@ class MarkInline(ScopedInlineMixin, admin.TabularInline):
     model = MeasureMark
     formset = LockedYearFormSet  # a locked year's mark changes only through a correction
     extra = 0
-    fields = ("fiscal_year", "computed", "explanation", "override", "override_reason")
-    readonly_fields = ("computed", "explanation")
+    fields = ("fiscal_year", "computed_mark", "explanation", "override", "override_reason")
+    readonly_fields = ("computed_mark", "explanation")
+
+    @admin.display(description="算定された評価")
+    def computed_mark(self, obj):
+        return mark_text(obj.measure.plan, obj.computed) if obj.pk else ""
 
 
 @admin.register(Measure)
@@ -108,13 +112,27 @@ class MeasureMarkAdmin(RoleScopedAdmin):
 
     form = PlanMarksForm  # the override offers the codes of the measure's plan
 
-    list_display = ("measure", "fiscal_year", "computed", "override", "explanation")
-    list_filter = ("fiscal_year", "computed", "override", "measure__plan")
-    list_select_related = ("measure",)
+    list_display = ("measure", "fiscal_year", "computed_mark", "override_mark", "explanation")
+    list_filter = (
+        "fiscal_year",
+        mark_filter("computed", "算定された評価", "measure__plan"),
+        mark_filter("override", "確定した評価（上書き）", "measure__plan"),
+        "measure__plan",
+    )
+    list_select_related = ("measure__plan",)
     search_fields = ("measure__name", "measure__code", "override_reason")
     autocomplete_fields = ("measure",)
-    readonly_fields = ("computed", "explanation")
+    readonly_fields = ("computed_mark", "explanation")
+    exclude = ("computed",)  # shown in the plan's words (computed_mark)
     scope = staticmethod(lambda user: Q(measure__in=Measure.objects.filter(measure_scope(user))))
+
+    @admin.display(description="算定された評価", ordering="computed")
+    def computed_mark(self, obj):
+        return mark_text(obj.measure.plan, obj.computed)
+
+    @admin.display(description="確定した評価（上書き）", ordering="override")
+    def override_mark(self, obj):
+        return mark_text(obj.measure.plan, obj.override)
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and year_status(obj.measure.plan, obj.fiscal_year) == PlanYear.Status.LOCKED:
