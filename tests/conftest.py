@@ -8,6 +8,14 @@ from kpis.interchange.importer import import_plan
 
 pytest_plugins = ["tests.personas"]
 
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Production hashes with Django's PBKDF2 on purpose (0.33 s a password on this machine); the suite
+    # creates and logs in some thousand users, so it uses a fast hasher. No test is about the hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 NOSHIRO = FIXTURES / "052027-noshiro-dx-plan-2023.json"

@@ -2,7 +2,9 @@
 
 Anonymous GET/HEAD requests (no session cookie) to public pages are answered from the cache without
 running the session, auth or locale middleware or any view, so a hit costs no SQL query. The key is
-the language, the host and the full path with its query string; a stored page carries the publication
+the language, the host and the full path with its query string, of which only the parameters the public
+views read are kept (``PAGE_QUERY_PARAMETERS``): ``?utm_source=…`` or any made-up parameter is dropped before
+the view sees it, so it neither renders nor stores another copy of the page; a stored page carries the publication
 generations it was rendered in (``dxportal.public.cache``: national, and its municipality's or the
 cross-municipality index's) and is stale once one moves on. One round trip to the cache fetches all.
 
@@ -19,6 +21,7 @@ import hashlib
 import itertools
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
@@ -33,6 +36,11 @@ from plans.generations import INDEX_SCOPE
 from plans.validators import fixed_first_segments
 
 SAFE_METHODS = ("GET", "HEAD")
+
+# Every query parameter a public page reads: the plan's filters (dxportal.public.filters), the search on
+# the home page (q) and the comparison's prefecture (pref). tests/test_public_cache.py checks the views
+# read no other, so a new parameter has to be added here or it never reaches its view.
+PAGE_QUERY_PARAMETERS = frozenset({"category", "department", "sdg", "mark", "fy", "stage", "new", "q", "pref"})
 CACHE_CONTROL = "public, max-age=0, must-revalidate"
 
 
@@ -77,6 +85,18 @@ def scope_of(request) -> str:
     if len(segments) > 1 and SLUG.fullmatch(first) and first not in fixed_first_segments():
         return first
     return INDEX_SCOPE
+
+
+def drop_unread_parameters(request) -> None:
+    """Keep only the query parameters a public page reads, in their order and as they were written."""
+    query = request.META.get("QUERY_STRING", "")
+    if not query:
+        return
+    pieces = [piece for piece in query.split("&") if piece]
+    kept = [piece for piece in pieces if unquote_plus(piece.split("=", 1)[0]) in PAGE_QUERY_PARAMETERS]
+    if len(kept) != len(pieces):
+        request.META["QUERY_STRING"] = "&".join(kept)
+        request.__dict__.pop("GET", None)  # WSGIRequest.GET is cached from the query string on first use
 
 
 def is_cacheable_request(request) -> bool:
@@ -132,6 +152,7 @@ class PublicPageCacheMiddleware:
     def __call__(self, request):
         if not is_cacheable_request(request):
             return self.get_response(request)
+        drop_unread_parameters(request)
         language = get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
         # get_host() checks ALLOWED_HOSTS, so a hit too answers a foreign Host with 400, as a miss does.
         key = page_key(language, request.get_host(), request.get_full_path())
