@@ -16,6 +16,7 @@ def pytest_configure(config):
     # creates and logs in some thousand users, so it uses a fast hasher. No test is about the hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 NOSHIRO = FIXTURES / "052027-noshiro-dx-plan-2023.json"

@@ -402,7 +402,10 @@ def test_admin_import_file_problem(client, roles_plan, hq_x, hq_y):
 def test_admin_import_page_lists_the_columns_and_shows_progress(client, roles_plan, staff_b):
     client.force_login(staff_b)
     body = client.get(reverse("admin:kpis_indicatorvalue_import")).content.decode()
-    assert "<code>指標ID, 年度, 実績, 備考, 根拠資料URL, 照合キー, 出力時の実績, 出力時の備考, 出力時の根拠資料URL</code>" in body
+    assert (
+        "<code>指標ID, 年度, 実績, 備考, 根拠資料URL, 照合キー, 出力時の実績, 出力時の備考, 出力時の根拠資料URL</code>"
+        in body
+    )
     assert 'name="fiscal_year"' not in body  # the year is the template's
     assert '<p class="sheet-progress" role="status" hidden>ファイルを確認しています… <progress></progress></p>' in body
     assert "/static/kpis/sheets/import_progress.js" in body

@@ -191,7 +191,9 @@ def test_the_admin_confirmation_works_on_another_app_server_and_only_once(client
     other_server.mkdir()
     with mock.patch.object(tempfile, "gettempdir", return_value=str(other_server)):  # its /tmp holds no upload
         response = client.post(reverse("admin:kpis_indicatorvalue_process_import"), fields, follow=True)
-    assert [str(m) for m in response.context["messages"]] == ["実績を取り込みました（新規 0 行、変更 1 行、変更なし 0 行）"]
+    assert [str(m) for m in response.context["messages"]] == [
+        "実績を取り込みました（新規 0 行、変更 1 行、変更なし 0 行）"
+    ]
     value = IndicatorValue.objects.get(fiscal_year=2025, indicator__name="要望書の提出件数")
     assert (value.actual_text, value.history.count()) == ("2", 2)  # the target's creation, then the import
 

@@ -41,7 +41,9 @@ def test_an_overridden_kpi_mark_shows_its_reason_under_the_kpi_table(client, min
     body = measure_page(client, plan, "1-(1)-①")
     table_end = body.index("</table>", body.index("出張申請窓口の開催回数"))
     notes = body[table_end : body.index("</ul>", table_end)]
-    assert notes.startswith('</table>\n</div>\n<ul class="kpi-marks"><li>令和5年度 (2023) <span class="mark mark-achieved">')
+    assert notes.startswith(
+        '</table>\n</div>\n<ul class="kpi-marks"><li>令和5年度 (2023) <span class="mark mark-achieved">'
+    )
     assert (
         "<strong>確定評価</strong>: 出張窓口は感染症対策で中止、代替のオンライン申請で達成と判断（算定結果: " in notes
     )

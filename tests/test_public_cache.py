@@ -252,14 +252,20 @@ def test_a_staff_save_into_an_open_year_leaves_the_municipalitys_pages_cached_an
 @pytest.mark.django_db
 def test_a_made_up_query_parameter_is_served_the_cached_page_without_rendering_it_again(client, akita):
     page, _ = queries_for(client, AKITA_PLAN)
-    for target in (f"{AKITA_PLAN}?utm_source=line", f"{AKITA_PLAN}?x=1&utm_campaign=%E5%BA%83%E5%A0%B1", f"{AKITA_PLAN}?"):
+    for target in (
+        f"{AKITA_PLAN}?utm_source=line",
+        f"{AKITA_PLAN}?x=1&utm_campaign=%E5%BA%83%E5%A0%B1",
+        f"{AKITA_PLAN}?",
+    ):
         response, count = queries_for(client, target)
         assert count == 0, target  # the page stored for the bare address, not a new render
         assert response.content == page.content, target
     # A parameter the plan page reads still gets its own page, with the unread one dropped from it.
     filtered, count = queries_for(client, f"{AKITA_PLAN}?utm_source=line&q=%E7%94%B3%E8%AB%8B")
     assert count > 0
-    assert 'name="next" type="hidden" value="/akita/digital-plan-2-0/?q=%E7%94%B3%E8%AB%8B"' in filtered.content.decode()
+    assert (
+        'name="next" type="hidden" value="/akita/digital-plan-2-0/?q=%E7%94%B3%E8%AB%8B"' in filtered.content.decode()
+    )
     assert queries_for(client, f"{AKITA_PLAN}?q=%E7%94%B3%E8%AB%8B")[1] == 0
 
 

@@ -38,9 +38,10 @@ from plans.validators import fixed_first_segments
 SAFE_METHODS = ("GET", "HEAD")
 
 # Every query parameter a public page reads: the plan's filters (dxportal.public.filters), the search on
-# the home page (q) and the comparison's prefecture (pref). tests/test_public_cache.py checks the views
-# read no other, so a new parameter has to be added here or it never reaches its view.
-PAGE_QUERY_PARAMETERS = frozenset({"category", "department", "sdg", "mark", "fy", "stage", "new", "q", "pref"})
+# the home page (q), the comparison's prefecture (pref) and the page of django.contrib.sitemaps' views (p).
+# tests/test_public_cache.py checks our views read no other, so a new parameter has to be added here or it
+# never reaches its view.
+PAGE_QUERY_PARAMETERS = frozenset({"category", "department", "sdg", "mark", "fy", "stage", "new", "q", "pref", "p"})
 CACHE_CONTROL = "public, max-age=0, must-revalidate"
 
 
