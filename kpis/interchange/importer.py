@@ -78,12 +78,19 @@ class Writer:
         self.result = result
         self.category_indicators: list[tuple[dict, dict]] = []
         self.value_marks: list[tuple[int, dict]] = []
+        # Rows this import created: their children cannot exist yet, so they are not read back (a new
+        # plan's import reads nothing per measure, KPI or value; Noshiro's 4,032 queries become about 2,900).
+        self.created: set[tuple[type, int]] = set()
+
+    def is_new(self, obj) -> bool:
+        return (type(obj), obj.pk) in self.created
 
     def upsert(self, existing, model, lookup: dict, values: dict):
         """existing: the current row or None. Saves only fields whose value differs."""
         if existing is None:
             obj = audit.record(model(**lookup, **values), user=None, source="plan_import")
             obj.save(force_insert=True)
+            self.created.add((model, obj.pk))
             self.result.created += 1
             return obj
         changed = [name for name, value in values.items() if getattr(existing, name) != value]
@@ -298,17 +305,19 @@ def sync_measures(writer: Writer, plan, measures: list[dict], categories, depart
 
 
 def sync_set(writer: Writer, queryset, rows: dict, model, owner: dict) -> None:
-    """Make the rows of queryset equal `rows` ({natural key tuple: field values})."""
+    """Make the rows of queryset equal `rows` ({natural key tuple: field values}); owner: the parent row."""
     key_fields = list(next(iter(rows.values()))["__key__"].keys()) if rows else []
+    new_parent = all(writer.is_new(parent) for parent in owner.values())
     existing = {}
-    for obj in queryset:
+    for obj in queryset.none() if new_parent else queryset:
         existing[tuple(getattr(obj, f) for f in key_fields)] = obj
     kept = []
     for key, values in rows.items():
         lookup = dict(values.pop("__key__"))
         obj = writer.upsert(existing.get(key), model, {**owner, **lookup}, values)
         kept.append(obj.pk)
-    writer.delete_missing(queryset, kept)
+    if not new_parent:
+        writer.delete_missing(queryset, kept)
 
 
 def sync_measure_children(writer: Writer, measure, data, categories, departments, tags) -> None:
@@ -320,9 +329,11 @@ def sync_measure_children(writer: Writer, measure, data, categories, departments
             "is_primary": position == 0,
             "position": position,
         }
-    # Clear a moved primary flag first so the one-primary constraint holds during the update.
-    primary = categories[data["category_labels"][0]].pk
-    measure.listings.filter(is_primary=True).exclude(category_id=primary).update(is_primary=False)
+    new = writer.is_new(measure)
+    if not new:
+        # Clear a moved primary flag first so the one-primary constraint holds during the update.
+        primary = categories[data["category_labels"][0]].pk
+        measure.listings.filter(is_primary=True).exclude(category_id=primary).update(is_primary=False)
     sync_set(writer, measure.listings.all(), listings, MeasureListing, {"measure": measure})
 
     owners = {}
@@ -349,12 +360,12 @@ def sync_measure_children(writer: Writer, measure, data, categories, departments
     sync_set(writer, measure.schedule.all(), schedule, ScheduleEntry, {"measure": measure})
 
     wanted_sdgs = set(data.get("sdgs", []))
-    current_sdgs = set(measure.sdgs.values_list("number", flat=True))
+    current_sdgs = set() if new else set(measure.sdgs.values_list("number", flat=True))
     if wanted_sdgs != current_sdgs:
         measure.sdgs.set(sorted(wanted_sdgs))
         writer.result.updated += 1
     wanted_tags = {tags[name].pk for name in data.get("tags", [])}
-    if wanted_tags != set(measure.tags.values_list("pk", flat=True)):
+    if wanted_tags != (set() if new else set(measure.tags.values_list("pk", flat=True))):
         measure.tags.set(sorted(wanted_tags))
         writer.result.updated += 1
 
@@ -397,7 +408,8 @@ def sync_indicators(writer: Writer, plan, rows: list[tuple[dict, dict]], revisio
         kept.append(indicator.pk)
         sync_values(writer, indicator, data.get("values", []))
         relisted = {measures[other].pk for other in data.get("also_listed_under", [])}
-        if relisted != set(indicator.also_listed_under.values_list("pk", flat=True)):
+        current = set() if writer.is_new(indicator) else set(indicator.also_listed_under.values_list("pk", flat=True))
+        if relisted != current:
             indicator.also_listed_under.set(sorted(relisted))
             writer.result.updated += 1
     writer.delete_missing(plan.indicators.all(), kept)
