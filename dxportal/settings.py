@@ -163,6 +163,9 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "dx-portal@localhost")
 # Audit history is append-only: reverting from the history page would bypass year locks and the entry checks.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# A history reason names what happened and why (a return comment, a correction reason, the departments
+# that had not reported when a year was published): often over the 100 characters of a varchar.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # Bounds on uploads (kpis/limits.py): plan documents (import_plan) and actuals templates (.xlsx/.csv,
 # import_actuals and the admin upload). Beyond them a file is refused with a message before it is read.

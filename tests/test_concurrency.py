@@ -271,3 +271,67 @@ def test_a_template_changing_what_a_colleague_changed_is_refused(roles_plan, sta
         "「12」に変更しました。どちらを残すか確かめ、テンプレートを出力し直して入力してください"
     ) in response.content.decode()
     assert value(roles_plan, "出張申請窓口の開催回数").actual_text == "12"
+
+
+# The other change pages and their inlines (dxportal.staff.loaded): a KPI's targets in its value rows, a measure
+
+
+def indicator_url(indicator):
+    return reverse("admin:kpis_indicator_change", args=[indicator.pk])
+
+
+def value_row(form: dict, value_pk: int) -> str:
+    """The prefix of a value's row in the KPI page's inline ('values-0')."""
+    return next(name.removesuffix("-id") for name, v in form.items() if name.endswith("-id") and v == str(value_pk))
+
+
+def test_a_stale_kpi_page_keeps_the_colleagues_target_in_its_value_rows(roles_plan, hq_pair):
+    first, second = hq_pair
+    requests = value(roles_plan, "要望書の提出件数")
+    page = indicator_url(requests.indicator)
+    form_a = form_of(first.get(page), "indicator_form")
+    form_b = form_of(second.get(page), "indicator_form")
+    row = value_row(form_a, requests.pk)
+    assert form_b[f"initial-{row}-target_text"] == "３件"
+
+    changed = {**form_a, f"{row}-target_text": "４件", f"{row}-target_value": "4", "_save": "保存"}
+    assert first.post(page, changed).status_code == 302
+    response = second.post(page, {**form_b, "unit": "件（年）", "_save": "保存"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+    stored = value(roles_plan, "要望書の提出件数")
+    assert (stored.target_text, stored.target_value, stored.indicator.unit) == ("４件", 4, "件（年）")
+
+
+def test_both_change_a_target_on_the_kpi_page_the_second_sees_the_first_and_chooses(roles_plan, hq_pair):
+    first, second = hq_pair
+    requests = value(roles_plan, "要望書の提出件数")
+    page = indicator_url(requests.indicator)
+    form_a = form_of(first.get(page), "indicator_form")
+    form_b = form_of(second.get(page), "indicator_form")
+    row = value_row(form_a, requests.pk)
+    first.post(page, {**form_a, f"{row}-target_text": "４件", f"{row}-target_value": "4", "_save": "保存"})
+
+    response = second.post(page, {**form_b, f"{row}-target_text": "６件", f"{row}-target_value": "6", "_save": "保存"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "読み込んだ後に他の利用者が目標（記載どおり）を「４件」に変更しました。この入力で上書きする場合は" in html
+    assert value(roles_plan, "要望書の提出件数").target_text == "４件"  # nothing of the second page saved
+
+    again = form_of(response, "indicator_form")
+    assert (again[f"{row}-target_text"], again[f"initial-{row}-target_text"]) == ("６件", "４件")
+    assert second.post(page, {**again, "_save": "保存"}).status_code == 302
+    assert value(roles_plan, "要望書の提出件数").target_text == "６件"
+
+
+def test_a_stale_measure_page_keeps_the_colleagues_name(roles_plan, hq_pair):
+    first, second = hq_pair
+    measure = kpi(roles_plan, "要望書の提出件数").measure
+    page = reverse("admin:measures_measure_change", args=[measure.pk])
+    form_a = form_of(first.get(page), "measure_form")
+    form_b = form_of(second.get(page), "measure_form")
+    assert first.post(page, {**form_a, "name": "要望活動（県・国）", "_save": "保存"}).status_code == 302
+    response = second.post(page, {**form_b, "overview": "県と国へ要望する", "_save": "保存"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    measure.refresh_from_db()
+    assert (measure.name, measure.overview) == ("要望活動（県・国）", "県と国へ要望する")

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from kpis import visibility, workflow
 from kpis.entry import ActualEntry, EntryError, EntryValidationError, save_entries, validate_entries
 from kpis.models import DepartmentReport, IndicatorValue, PlanYear
-from measures.models import MeasureMark
+from measures.models import MeasureDepartment, MeasureMark
 from plans.models import Department
 from tests.personas import kpi
 
@@ -221,3 +221,23 @@ def test_plan_import_cannot_change_a_locked_year(roles_plan, mini_document, hq_x
         IndicatorValue.objects.get(indicator__name="マイナンバーカードの交付率", fiscal_year=2024).actual_text
         == "80.6％"
     )
+
+
+def test_long_reasons_are_kept_whole_in_the_history(roles_plan, staff_b, hq_x):
+    """A history reason was a varchar(100): on PostgreSQL a year published with many departments unreported
+    (Noshiro: 21) or a long return comment was a 500. Every reason is kept whole now."""
+    measure = kpi(roles_plan, "要望書の提出件数").measure
+    for number in range(12):
+        department = Department.objects.create(
+            municipality=roles_plan.municipality, name=f"長い名前の担当課その{number:02d}"
+        )
+        MeasureDepartment.objects.create(measure=measure, department=department, position=number + 1)
+    report = workflow.submit(staff_b, roles_plan, FY, dept("企画部"))
+    comment = "根拠資料の添付がありません。" * 10
+    workflow.return_(hq_x, report, comment)
+    assert report.history.latest().history_change_reason == f"年度の手続: 差戻し: {comment}"
+    workflow.submit(staff_b, roles_plan, FY, dept("企画部"))
+    workflow.approve(hq_x, DepartmentReport.objects.get(plan_year__plan=roles_plan, plan_year__fiscal_year=FY))
+    year = workflow.publish_year(hq_x, roles_plan, FY)
+    reason = year.history.latest().history_change_reason
+    assert len(reason) > 100 and reason.startswith("年度の手続: 公表（報告のない担当課: ")

@@ -18,6 +18,7 @@ from django.http import HttpResponse
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
+from dxportal.staff.loaded import LoadedValuesForm
 from kpis import access as kpis_access
 from kpis import audit
 from kpis.models import Indicator
@@ -95,6 +96,7 @@ class RoleScopedAdmin(DeletePageInWords, PublicPagesHook, SimpleHistoryAdmin):
     ``municipality_path`` leads to (plans.ownership).
     """
 
+    form = LoadedValuesForm  # a stale change page does not revert a colleague's change (dxportal.staff.loaded)
     history_list_display = ["history_change_reason"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["export_history_csv"]
@@ -235,7 +237,10 @@ def scoped_choices(model, user):
 
 
 class ScopedInlineMixin:
-    """Inlines follow their parent's HQ rule: staff see them read-only."""
+    """Inlines follow their parent's HQ rule: staff see them read-only. Their rows keep colleagues' changes
+    as the change form does (dxportal.staff.loaded)."""
+
+    form = LoadedValuesForm
 
     def _hq(self, request, obj):
         if obj is None:

@@ -9,11 +9,12 @@ from django.utils import timezone
 
 from dxportal.staff import corrections
 from dxportal.staff import entry as entry_screens
+from dxportal.staff.loaded import OVERWRITE, LoadedValuesForm
 from dxportal.staff.scope import RoleScopedAdmin, ScopedInlineMixin
 from dxportal.staff.sheets import ActualsImportMixin
 from kpis import access as kpis_access
 from kpis import audit, workflow
-from kpis.entry import ActualEntry, Entered, conflict_message, merge_fields, save_entries, validate_entries
+from kpis.entry import ActualEntry, Entered, save_entries, validate_entries
 from kpis.models import DepartmentReport, Indicator, IndicatorValue, PlanYear
 from kpis.services import recompute_plan_marks
 from plans import access
@@ -91,7 +92,7 @@ def mark_owner_plan(instance, cleaned: dict | None = None):
     return owner.plan if owner is not None and owner.plan_id else None
 
 
-class PlanMarksForm(forms.ModelForm):
+class PlanMarksForm(LoadedValuesForm):
     """A form of one mark: the override offers the plan's codes; on an add form, where the plan is known only
     once the measure or KPI is chosen, the code is checked against that plan's legend."""
 
@@ -192,12 +193,13 @@ class IndicatorAdmin(RoleScopedAdmin):
 class ValueEntryForm(PlanMarksForm):
     """Checks the actual, note and evidence URL with the entry service's rules, errors next to the fields.
 
-    Lost updates: every editable field carries its value as loaded (Django's hidden initial), so only
-    the fields the user changed are written and a field a colleague changed meanwhile is a conflict
-    (kpis.entry.merge_fields), shown with the current value; saving again then overwrites it.
+    Lost updates (dxportal.staff.loaded): the actual, note and URL as loaded go to save_entries, which
+    merges them under the row lock; the other fields (targets, overrides) are merged by the form.
     """
 
     user = None  # set by IndicatorValueAdmin.get_form
+    untracked = ("confirm_warning",)
+    merged_elsewhere = ENTRY_FIELDS
 
     # An actual that looks wrong (kpis.plausibility) is saved only once the user says it is right.
     confirm_warning = forms.BooleanField(
@@ -209,31 +211,11 @@ class ValueEntryForm(PlanMarksForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            if not isinstance(field, forms.FileField) and name != "confirm_warning":
-                field.show_hidden_initial = True
         self.loaded_entered = None  # the actual, note and URL as loaded, for save_entries
 
-    def loaded_values(self) -> dict | None:
-        """The editable fields as the user loaded them; None when the form carries none (a scripted post)."""
-        names = [name for name, field in self.fields.items() if field.show_hidden_initial]
-        if not self.instance.pk or not any(self.add_initial_prefix(name) in self.data for name in names):
-            return None
-        loaded = {}
-        for name in names:
-            field = self.fields[name]
-            raw = self._widget_data_value(field.hidden_widget(), self.add_initial_prefix(name))
-            try:
-                loaded[name] = field.to_python(raw)
-            except ValidationError:
-                return None
-        return loaded
-
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean()  # LoadedValuesForm has kept colleagues' changes to the other fields
         loaded = self.loaded_values()
-        if loaded is not None:
-            self.keep_colleagues_changes(cleaned, loaded)
         indicator = cleaned.get("indicator") or getattr(self.instance, "indicator", None)
         fiscal_year = cleaned.get("fiscal_year") or self.instance.fiscal_year
         if indicator is None or fiscal_year is None or self.errors:
@@ -254,18 +236,6 @@ class ValueEntryForm(PlanMarksForm):
             self.add_error(field if field in self.fields else None, self.worded(error))
         return cleaned
 
-    def keep_colleagues_changes(self, cleaned: dict, loaded: dict) -> None:
-        """Fields besides the entry's (targets, overrides...): unchanged ones keep the current value."""
-        names = [name for name in loaded if name not in ENTRY_FIELDS and name in cleaned]
-        current = {name: getattr(self.instance, name) for name in names}
-        stored, conflicts = merge_fields(
-            {name: cleaned[name] for name in names}, {name: loaded[name] for name in names}, current
-        )
-        cleaned.update(stored)
-        for name in conflicts:
-            self.add_error(name, f"{conflict_message(self.fields[name].label, current[name])}。{OVERWRITE}")
-            self.show_current(name, current[name])
-
     def worded(self, error) -> str:
         if error.code == "implausible":
             return f"確認してください: {error.warning}。正しければ「この値で正しい」にチェックを入れて保存してください"
@@ -273,15 +243,6 @@ class ValueEntryForm(PlanMarksForm):
             return error.message
         self.show_current(error.field, error.current)
         return f"{error.message}。{OVERWRITE}"
-
-    def show_current(self, name: str, value) -> None:
-        """Render the current value as the loaded one: the user has seen it, so saving again overwrites it."""
-        if not hasattr(self.data, "_mutable") or not self.data._mutable:
-            self.data = self.data.copy()
-        self.data[self.add_initial_prefix(name)] = "" if value is None else value
-
-
-OVERWRITE = "この入力で上書きする場合はもう一度保存してください（現在の値を残す場合は保存せずに戻ってください）"
 
 
 @admin.register(IndicatorValue)

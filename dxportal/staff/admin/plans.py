@@ -1,7 +1,7 @@
-from django import forms
 from django.contrib import admin
 from django.db.models import Q
 
+from dxportal.staff.loaded import LoadedValuesForm
 from dxportal.staff.onboarding import AddByCodeMixin
 from dxportal.staff.plan_import import PlanImportMixin
 from dxportal.staff.plan_publication import PlanPublicationMixin
@@ -25,7 +25,7 @@ class AdminLogHistory:
         return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
 
 
-class DepartmentForm(forms.ModelForm):
+class DepartmentForm(LoadedValuesForm):
     """A department's parent (部 of a 課) is of the same municipality and never the department itself or
     one below it: a cycle (A↔B, or A under A) would leave the tree without a top."""
 
