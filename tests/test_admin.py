@@ -72,3 +72,16 @@ def test_editing_an_actual_in_the_admin_recomputes_the_mark(superuser_client, mi
     assert response.status_code == 302, response.content.decode()[:2000]
     mark = MeasureMark.objects.get(measure__key="1-(1)-①", fiscal_year=2023)
     assert (mark.computed, mark.explanation) == ("exceeded", "実績 １２回 が目標 １０回 を上回った")
+
+
+def test_mark_columns_and_filters_speak_the_plans_words_not_codes(superuser_client, noshiro):
+    for model in (MeasureMark, IndicatorValue):
+        html = superuser_client.get(admin_url(model, "changelist")).content.decode()
+        assert '<th scope="col" class="sortable column-computed_mark">' in html
+        assert "↘ 目標が未達成" in html  # a column cell and the filter's choice
+        assert "?computed=not_achieved" in html  # the filter still filters by the code
+        assert ">not_achieved<" not in html
+    mark = MeasureMark.objects.filter(measure__plan=noshiro).exclude(computed="").first()
+    change = superuser_client.get(admin_url(MeasureMark, "change", mark.pk)).content.decode()
+    words = {entry["code"]: f"{entry['symbol']} {entry['label']}" for entry in noshiro.legend}
+    assert f'<div class="readonly">{words[mark.computed]}</div>' in change

@@ -66,7 +66,7 @@ class LoadedValuesForm(forms.ModelForm):
         )
         cleaned.update(stored)
         for name in conflicts:
-            self.add_error(name, f"{conflict_message(self.fields[name].label, shown(current[name]))}。{OVERWRITE}")
+            self.add_error(name, f"{conflict_message(self.fields[name].label, current[name])}。{OVERWRITE}")
             self.show_current(name, current[name])
 
     def show_current(self, name: str, value) -> None:
@@ -75,8 +75,3 @@ class LoadedValuesForm(forms.ModelForm):
             self.data = self.data.copy()
         field = self.fields[name]
         self.data[self.add_initial_prefix(name)] = field.hidden_widget().format_value(field.prepare_value(value)) or ""
-
-
-def shown(value):
-    """A current value as the user reads it: a related row by its name, not its object."""
-    return str(value) if value not in ("", None) else value

@@ -24,7 +24,7 @@ from plans.models import Plan
 UPDATE_FIELDS = ("actual_text", "note", "evidence_file", "evidence_url")
 CONFIRM_FIELDS = ("override", "override_reason")
 ENTRY_FIELDS = ("actual_text", "note", "evidence_url")
-# computed_mark: the computed mark in the plan's words (IndicatorValueAdmin.computed_mark), not its code.
+# computed_mark: the computed mark in the plan's words (MarkColumns.computed_mark), not its code.
 DERIVED_FIELDS = ("actual_value", "computed_mark", "explanation", "confirmed_by", "confirmed_at", "confirmed_warning")
 
 
@@ -33,15 +33,19 @@ MARK_FIELDS = ("override",)  # the mark staff choose; the computed one is read-o
 
 def mark_choices(plan) -> list[tuple[str, str]]:
     """The plan's own codes for a mark dropdown: ↗ 目標を上回った … or, with a scheme, A 目標より進んでいる …"""
-    return [("", "---------")] + [(entry["code"], f"{entry['symbol']} {entry['label']}") for entry in plan.legend]
+    return [("", "---------")] + [(entry["code"], legend_words(entry)) for entry in plan.legend]
+
+
+def legend_words(entry: dict) -> str:
+    return f"{entry['symbol']} {entry['label']}"
 
 
 def mark_text(plan, code: str) -> str:
     """A mark code in the plan's own words: ↗ 目標を上回った, or A 目標より進んでいる under a scheme."""
-    if not code:
-        return ""
+    if not code or plan is None:
+        return code or ""
     entry = next((entry for entry in plan.legend if entry["code"] == code), None)
-    return f"{entry['symbol']} {entry['label']}" if entry else code
+    return legend_words(entry) if entry else code
 
 
 class MarkFilter(admin.SimpleListFilter):
@@ -90,6 +94,18 @@ def mark_owner_plan(instance, cleaned: dict | None = None):
         or getattr(instance, "indicator", None)
     )
     return owner.plan if owner is not None and owner.plan_id else None
+
+
+class MarkColumns:
+    """The computed and the confirmed mark of a row (a KPI value's or a measure's) in its plan's words."""
+
+    @admin.display(description="算定された評価", ordering="computed")
+    def computed_mark(self, obj):
+        return mark_text(mark_owner_plan(obj), obj.computed) if obj.pk else ""
+
+    @admin.display(description="確定した評価（上書き）", ordering="override")
+    def override_mark(self, obj):
+        return mark_text(mark_owner_plan(obj), obj.override) if obj.pk else ""
 
 
 class PlanMarksForm(LoadedValuesForm):
@@ -151,7 +167,7 @@ class LockedYearFormSet(forms.BaseInlineFormSet):
                 raise ValidationError(f"{fiscal_year}年度は確定（ロック）済みのため変更できません")
 
 
-class ValueInline(ScopedInlineMixin, admin.TabularInline):
+class ValueInline(MarkColumns, ScopedInlineMixin, admin.TabularInline):
     """Targets per fiscal year (HQ); actuals are shown here but entered through the entry service."""
 
     model = IndicatorValue
@@ -167,10 +183,6 @@ class ValueInline(ScopedInlineMixin, admin.TabularInline):
         "override_reason",
     )
     readonly_fields = ("actual_text", "computed_mark")
-
-    @admin.display(description="算定された評価")
-    def computed_mark(self, obj):
-        return mark_text(obj.indicator.plan, obj.computed) if obj.pk else ""
 
 
 @admin.register(Indicator)
@@ -246,7 +258,7 @@ class ValueEntryForm(PlanMarksForm):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(ActualsImportMixin, RoleScopedAdmin):
+class IndicatorValueAdmin(MarkColumns, ActualsImportMixin, RoleScopedAdmin):
     """Staff update actual, note, evidence and (qualitative KPIs) the mark confirmation; HQ also targets."""
 
     form = ValueEntryForm
@@ -269,14 +281,6 @@ class IndicatorValueAdmin(ActualsImportMixin, RoleScopedAdmin):
     search_fields = ("indicator__name", "indicator__measure__name", "target_text", "actual_text")
     autocomplete_fields = ("indicator",)
     scope = staticmethod(lambda user: kpis_access.indicator_scope(user, prefix="indicator__"))
-
-    @admin.display(description="算定された評価", ordering="computed")
-    def computed_mark(self, obj):
-        return mark_text(obj.indicator.plan, obj.computed)
-
-    @admin.display(description="確定した評価（上書き）", ordering="override")
-    def override_mark(self, obj):
-        return mark_text(obj.indicator.plan, obj.override)
 
     def get_fields(self, request, obj=None):
         confirm = ("confirm_warning",) if self.has_change_permission(request, obj) else ()

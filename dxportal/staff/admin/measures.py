@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Q
 
-from dxportal.staff.admin.kpis import IndicatorInline, LockedYearFormSet, PlanMarksForm, mark_filter, mark_text
+from dxportal.staff.admin.kpis import IndicatorInline, LockedYearFormSet, MarkColumns, PlanMarksForm, mark_filter
 from dxportal.staff.scope import ReferenceDataAdmin, RoleScopedAdmin, ScopedInlineMixin
 from kpis.models import PlanYear
 from kpis.services import recompute_plan_marks
@@ -41,16 +41,12 @@ class ScheduleInline(ScopedInlineMixin, admin.TabularInline):
     extra = 0
 
 
-class MarkInline(ScopedInlineMixin, admin.TabularInline):
+class MarkInline(MarkColumns, ScopedInlineMixin, admin.TabularInline):
     model = MeasureMark
     formset = LockedYearFormSet  # a locked year's mark changes only through a correction
     extra = 0
     fields = ("fiscal_year", "computed_mark", "explanation", "override", "override_reason")
     readonly_fields = ("computed_mark", "explanation")
-
-    @admin.display(description="算定された評価")
-    def computed_mark(self, obj):
-        return mark_text(obj.measure.plan, obj.computed) if obj.pk else ""
 
 
 @admin.register(Measure)
@@ -107,7 +103,7 @@ class MeasureAdmin(RoleScopedAdmin):
 
 
 @admin.register(MeasureMark)
-class MeasureMarkAdmin(RoleScopedAdmin):
+class MeasureMarkAdmin(MarkColumns, RoleScopedAdmin):
     """Computed marks are read-only; HQ may override one with a reason (staff confirm KPI marks instead)."""
 
     form = PlanMarksForm  # the override offers the codes of the measure's plan
@@ -125,14 +121,6 @@ class MeasureMarkAdmin(RoleScopedAdmin):
     readonly_fields = ("computed_mark", "explanation")
     exclude = ("computed",)  # shown in the plan's words (computed_mark)
     scope = staticmethod(lambda user: Q(measure__in=Measure.objects.filter(measure_scope(user))))
-
-    @admin.display(description="算定された評価", ordering="computed")
-    def computed_mark(self, obj):
-        return mark_text(obj.measure.plan, obj.computed)
-
-    @admin.display(description="確定した評価（上書き）", ordering="override")
-    def override_mark(self, obj):
-        return mark_text(obj.measure.plan, obj.override)
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and year_status(obj.measure.plan, obj.fiscal_year) == PlanYear.Status.LOCKED:
